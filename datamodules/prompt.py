@@ -1,0 +1,105 @@
+"""PromptDataModule: prompt rows for RL, from files, ``datasets`` or the synthetic arithmetic task."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import lightning as L
+from lit_reason.datamodules.arithmetic import ArithmeticTask
+from lit_reason.datamodules.files import read_rows, validate_rows
+from lit_reason.datamodules.loader import RowLoader
+
+
+class PromptDataModule(L.LightningDataModule):
+    """Batches of prompt rows ``{"prompt": str | messages, "answer": ..., ...}``.
+
+    Every row is validated in ``setup`` (before any training step): a missing field fails with the file,
+    row and field named.
+
+    Args:
+        train_file: JSONL / JSON / Parquet file, ``datasets`` directory or hub name; or None for ``synthetic``.
+        val_file: Held-out rows, same formats.
+        synthetic: Generate train and validation rows (disjoint) from this task instead of files.
+        train_size: Synthetic training rows.
+        val_size: Synthetic validation rows.
+        batch_size: Prompts per training batch (per RL iteration).
+        val_batch_size: Prompts per validation batch.
+        required_fields: Fields every row must have (after ``rename``).
+        rename: ``{field in the file: field lit-reason expects}``, e.g. ``{"question": "prompt"}``.
+        chat: Wrap string prompts as chat messages (the policy applies its chat template).
+        system_prompt: System message prepended when ``chat`` is on.
+        shuffle: Reshuffle training rows every epoch.
+        seed: Seed of the synthetic data and of the shuffling.
+    """
+
+    def __init__(
+        self,
+        train_file: str | None = None,
+        val_file: str | None = None,
+        synthetic: ArithmeticTask | None = None,
+        train_size: int = 4000,
+        val_size: int = 128,
+        batch_size: int = 16,
+        val_batch_size: int = 64,
+        required_fields: list[str] | None = None,
+        rename: dict[str, str] | None = None,
+        chat: bool = False,
+        system_prompt: str | None = None,
+        shuffle: bool = True,
+        seed: int = 0,
+    ) -> None:
+        super().__init__()
+        if (train_file is None) == (synthetic is None):
+            raise ValueError(f"{type(self).__name__}: give exactly one of train_file and synthetic")
+        self.train_file, self.val_file, self.synthetic = train_file, val_file, synthetic
+        self.train_size, self.val_size = train_size, val_size
+        self.batch_size, self.val_batch_size = batch_size, val_batch_size
+        self.required_fields = required_fields if required_fields is not None else self.default_fields()
+        self.rename, self.chat, self.system_prompt = rename or {}, chat, system_prompt
+        self.shuffle, self.seed = shuffle, seed
+        self.train_rows: list[dict[str, Any]] = []
+        self.val_rows: list[dict[str, Any]] = []
+        self.train_loader: RowLoader | None = None
+
+    @staticmethod
+    def default_fields() -> list[str]:
+        return ["prompt", "answer"]
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.train_rows:
+            return
+        if self.synthetic is not None:
+            train, val = self.synthetic.splits(self.train_size, self.val_size, seed=self.seed)
+            self.train_rows, self.val_rows = train, val
+        else:
+            self.train_rows = self._load(self.train_file, self.required_fields)
+            self.val_rows = self._load(self.val_file, ["prompt", "answer"]) if self.val_file else []
+        self.train_rows = [self._format(r) for r in self.train_rows]
+        self.val_rows = [self._format(r) for r in self.val_rows]
+        self.train_loader = RowLoader(self.train_rows, self.batch_size, shuffle=self.shuffle, seed=self.seed)
+
+    def _load(self, source: str, required: list[str]) -> list[dict[str, Any]]:
+        return validate_rows(read_rows(source), source, required, self.rename)
+
+    def _format(self, row: dict[str, Any]) -> dict[str, Any]:
+        if not self.chat or not isinstance(row["prompt"], str):
+            return row
+        messages = [{"role": "system", "content": self.system_prompt}] if self.system_prompt else []
+        return {**row, "prompt": messages + [{"role": "user", "content": row["prompt"]}]}
+
+    def train_dataloader(self) -> RowLoader:
+        assert self.train_loader is not None, "setup() first"
+        return self.train_loader
+
+    def val_dataloader(self) -> RowLoader | list:
+        return RowLoader(self.val_rows, self.val_batch_size) if self.val_rows else []
+
+    def test_dataloader(self) -> RowLoader | list:
+        return self.val_dataloader()
+
+    def state_dict(self) -> dict[str, Any]:
+        return self.train_loader.state_dict() if self.train_loader else {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if state and self.train_loader:
+            self.train_loader.load_state_dict(state)

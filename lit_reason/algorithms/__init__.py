@@ -1,0 +1,8 @@
+"""One LightningModule per method or family (DESIGN.md, "Algorithms")."""
+
+from lit_reason.algorithms.base import LossOutput, OnPolicyModule
+from lit_reason.algorithms.grpo import GRPO
+from lit_reason.algorithms.optim import OptimizerSettings
+from lit_reason.algorithms.sft import SFTModule
+
+__all__ = ["GRPO", "LossOutput", "OnPolicyModule", "OptimizerSettings", "SFTModule"]

@@ -1,0 +1,283 @@
+"""OnPolicyModule: collect a rollout, then K epochs x M minibatches of ``loss(minibatch)``.
+
+Subclasses (GRPO, PPO, REINFORCE, RLOO, ...) override ``advantages(rollout)`` and ``loss(minibatch)`` only.
+Everything else lives here once: generation, reward scoring, reference log-probabilities, minibatching,
+micro-batch accumulation, ``manual_backward``, gradient clipping, non-finite skipping, the metric
+vocabulary of DESIGN.md, and the state a checkpoint needs for an exact resume.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, NamedTuple
+
+import lightning as L
+import torch
+from torch import Tensor
+
+from lit_reason.algorithms.checkpointing import plain_hyperparameters
+from lit_reason.algorithms.evaluation import accuracy_metrics, columns_of
+from lit_reason.algorithms.optim import OptimizerSettings
+from lit_reason.policy import Policy
+from lit_reason.rewards.combine import WeightedSum
+from lit_reason.rewards.registry import get_reward
+from lit_reason.rollout import Rollout
+from lit_reason.sampling.hf import HFSampler
+from lit_reason.sampling.params import SamplingParams
+
+# How much of a minibatch's loss a micro-batch carries, per loss aggregation (see losses/aggregate.py).
+MICRO_SHARES = {
+    "token": lambda micro, full: micro.completion_mask.sum() / full.completion_mask.sum().clamp(min=1),
+    "sequence": lambda micro, full: len(micro) / len(full),
+    "constant": lambda micro, full: len(micro) / len(full),
+}
+
+
+class LossOutput(NamedTuple):
+    """A minibatch loss and the diagnostics to log with it (names without the ``train/`` prefix)."""
+
+    loss: Tensor
+    metrics: dict[str, Tensor]
+
+
+class OnPolicyModule(L.LightningModule):
+    """Base of the on-policy RL methods.
+
+    ``trainer.global_step`` counts optimizer steps: one rollout advances it by
+    ``update_epochs x ceil(len(rollout) / minibatch_size)``; ``train/iteration`` counts rollouts.
+
+    Args:
+        policy: The model being trained.
+        rewards: Reward presets by name, dotted import paths, or callables with the TRL signature.
+        reward_weights: One weight per reward (eq 39); default all 1.
+        verifier: Reward that defines accuracy (score >= 1 is correct); None for no accuracy metrics.
+        sampling: Rollout sampling; ``sampling.n`` is the number of samples per prompt.
+        val_sampling: Sampling for the sampled validation metrics; default ``sampling``.
+        update_epochs: Passes over each rollout (K).
+        minibatch_size: Samples per optimizer step; None means the whole rollout.
+        micro_batch_size: Samples per forward/backward (gradient accumulation); None means the minibatch.
+        loss_aggregation: ``token``, ``sequence`` or ``constant`` (losses/aggregate.py).
+        kl_coef: beta of the KL penalty to the reference (eq 26); 0 builds no reference.
+        kl_estimator: ``k1``, ``k2`` or ``k3``.
+        none_reward: Reward used for training when no reward function could score a sample (counted in
+            ``train/reward_none_frac``).
+        max_grad_norm: Gradient clipping norm.
+        max_nonfinite_skips: Consecutive non-finite minibatch losses tolerated before training stops.
+        optimizer: AdamW settings.
+        generation_batch_size: Prompts generated together; None means the whole batch.
+        seed: Seed of the sampling RNG (its state is checkpointed).
+    """
+
+    def __init__(
+        self,
+        policy: Policy,
+        rewards: list[str] | None = None,
+        reward_weights: list[float] | None = None,
+        verifier: str | None = "math_accuracy",
+        sampling: SamplingParams | None = None,
+        val_sampling: SamplingParams | None = None,
+        update_epochs: int = 1,
+        minibatch_size: int | None = None,
+        micro_batch_size: int | None = None,
+        loss_aggregation: str = "token",
+        kl_coef: float = 0.0,
+        kl_estimator: str = "k3",
+        none_reward: float = 0.0,
+        max_grad_norm: float = 1.0,
+        max_nonfinite_skips: int = 10,
+        optimizer: OptimizerSettings | None = None,
+        generation_batch_size: int | None = None,
+        seed: int = 0,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters(ignore=["policy"])
+        self.automatic_optimization = False
+        errors = _check_positive(update_epochs=update_epochs, minibatch_size=minibatch_size,
+                                 micro_batch_size=micro_batch_size, max_nonfinite_skips=max_nonfinite_skips)
+        if loss_aggregation not in MICRO_SHARES:
+            errors.append(f"loss_aggregation must be one of {sorted(MICRO_SHARES)}, got {loss_aggregation!r}")
+        if kl_coef < 0:
+            errors.append(f"kl_coef must be >= 0, got {kl_coef}")
+        if errors:
+            raise ValueError(f"{type(self).__name__}: " + "; ".join(errors))
+        self.policy = policy
+        self.sampler = HFSampler(policy, batch_size=generation_batch_size)
+        reward_fns = [get_reward(r) for r in (rewards or ["math_accuracy"])]
+        self.reward = WeightedSum(reward_fns, reward_weights, name="reward")
+        self.verifier = get_reward(verifier) if verifier else None
+        self.sampling = sampling or SamplingParams(n=4)
+        self.val_sampling = val_sampling
+        self.kl_coef = kl_coef
+        self.micro_share = MICRO_SHARES[loss_aggregation]
+        self.optimizer_settings = optimizer or OptimizerSettings()
+        self.generator = torch.Generator().manual_seed(seed)
+        self.iteration = 0
+        self.nonfinite_skips = 0
+        self._consecutive_skips = 0
+        if kl_coef > 0:
+            policy.init_reference()
+
+    # ------------------------------------------------------------------ hooks for subclasses
+    def advantages(self, rollout: Rollout) -> Tensor:
+        """Advantages for the rollout, (B,) or (B, T). Subclasses implement their estimator."""
+        raise NotImplementedError(f"{type(self).__name__} must implement advantages(rollout)")
+
+    def loss(self, minibatch: Rollout) -> LossOutput:
+        """Loss of one (micro-)batch. Subclasses implement their objective."""
+        raise NotImplementedError(f"{type(self).__name__} must implement loss(minibatch)")
+
+    # ------------------------------------------------------------------ collection
+    @torch.no_grad()
+    def collect(self, rows: list[dict[str, Any]]) -> tuple[Rollout, dict[str, float]]:
+        """Generates, scores and attaches reference log-probabilities; returns the rollout and metrics."""
+        t0 = time.perf_counter()
+        rollout = self.sampler.generate(
+            [r["prompt"] for r in rows], self.sampling, columns=columns_of(rows), generator=self.generator
+        )
+        gen_s = time.perf_counter() - t0
+        components = self.reward.score_components(rollout.prompts, rollout.completions, **rollout.columns)
+        totals = self.reward.combine(components)
+        none = torch.tensor([t is None for t in totals])
+        rollout.rewards = torch.tensor(
+            [self.hparams.none_reward if t is None else t for t in totals], dtype=torch.float32, device=self.device
+        )
+        rollout.old_logprobs = rollout.sampler_logprobs
+        if self.kl_coef > 0:
+            rollout.ref_logprobs = self.policy.reference_logprobs(
+                rollout.input_ids, rollout.attention_mask, rollout.completion_mask,
+                temperature=self._logprob_temperature,
+            )
+        lengths = rollout.completion_mask.sum(1).float()
+        metrics = {
+            "reward": rollout.rewards.mean().item(),
+            "reward_std": rollout.rewards.std().item() if len(rollout) > 1 else 0.0,
+            "reward_none_frac": none.float().mean().item(),
+            "completion_len": lengths.mean().item(),
+            "repetition": _repetition(rollout).item(),
+            "perf/rollout_tokens_per_s": lengths.sum().item() / max(gen_s, 1e-9),
+        }
+        for name, scores in components.items():
+            scored = [s for s in scores if s is not None]
+            metrics[f"reward/{name}"] = sum(scored) / len(scored) if scored else float("nan")
+        if self.verifier is not None:
+            ok = [s is not None and s >= 1.0 for s in self.verifier(rollout.prompts, rollout.completions,
+                                                                    **rollout.columns)]
+            metrics["accuracy"] = sum(ok) / len(ok)
+        return rollout, metrics
+
+    @property
+    def _logprob_temperature(self) -> float:
+        return self.sampling.temperature if self.sampling.temperature > 0 else 1.0
+
+    # ------------------------------------------------------------------ training
+    def training_step(self, batch: list[dict[str, Any]], batch_idx: int) -> None:
+        t0 = time.perf_counter()
+        rollout, metrics = self.collect(batch)
+        rollout.advantages = self.advantages(rollout)
+        metrics.update(self.update(rollout))
+        self.iteration += 1
+        metrics["iteration"] = float(self.iteration)
+        metrics["perf/step_s"] = time.perf_counter() - t0
+        logged = {k if k.startswith("perf/") else f"train/{k}": float(v) for k, v in metrics.items()}
+        self.log_dict(logged, on_step=True, batch_size=len(batch))
+        self.log("reward", metrics["reward"], prog_bar=True, logger=False, batch_size=len(batch))
+        if "accuracy" in metrics:
+            self.log("acc", metrics["accuracy"], prog_bar=True, logger=False, batch_size=len(batch))
+
+    def update(self, rollout: Rollout) -> dict[str, float]:
+        """update_epochs x minibatches of optimizer steps over the rollout; returns averaged diagnostics."""
+        opt, sched = self.optimizers(), self.lr_schedulers()
+        size = self.hparams.minibatch_size or len(rollout)
+        sums: dict[str, float] = {}
+        steps = 0
+        for _ in range(self.hparams.update_epochs):
+            for mb in rollout.minibatches(size, shuffle=size < len(rollout), generator=self.generator):
+                out = self._accumulate(mb)
+                if out is None:
+                    continue
+                out["grad_norm"] = self._clip_and_step(opt, sched)
+                steps += 1
+                for k, v in out.items():
+                    sums[k] = sums.get(k, 0.0) + float(v)
+        result = {k: v / steps for k, v in sums.items()} if steps else {}
+        result["nonfinite_skipped"] = float(self.nonfinite_skips)
+        result["kl_coef"] = float(self.kl_coef)
+        return result
+
+    def _accumulate(self, mb: Rollout) -> dict[str, float] | None:
+        """Forward/backward over micro-batches of ``mb``; None (and no gradient) if a loss is non-finite."""
+        size = self.hparams.micro_batch_size or len(mb)
+        sums: dict[str, float] = {}
+        for micro in mb.minibatches(size, shuffle=False):
+            share = self.micro_share(micro, mb)
+            out = self.loss(micro.trimmed())
+            if not torch.isfinite(out.loss):
+                self._skip(f"non-finite loss {out.loss.item()} at iteration {self.iteration}")
+                return None
+            self.manual_backward(out.loss * share)
+            for k, v in {"loss": out.loss, **out.metrics}.items():
+                sums[k] = sums.get(k, 0.0) + float(v.detach()) * float(share)
+        self._consecutive_skips = 0
+        return sums
+
+    def _skip(self, reason: str) -> None:
+        self.optimizers().zero_grad(set_to_none=True)
+        self.nonfinite_skips += 1
+        self._consecutive_skips += 1
+        if self._consecutive_skips > self.hparams.max_nonfinite_skips:
+            raise RuntimeError(
+                f"{type(self).__name__}: {self._consecutive_skips} consecutive non-finite losses ({reason}); "
+                "lower the learning rate or add CheckpointRollback"
+            )
+
+    def _clip_and_step(self, opt: Any, sched: Any) -> float:
+        params = [p for p in self.parameters() if p.grad is not None]
+        norm = torch.nn.utils.get_total_norm([p.grad for p in params]) if params else torch.tensor(0.0)
+        self.clip_gradients(opt, gradient_clip_val=self.hparams.max_grad_norm, gradient_clip_algorithm="norm")
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        sched.step()
+        return float(norm)
+
+    # ------------------------------------------------------------------ validation, optimizers, state
+    def validation_step(self, batch: list[dict[str, Any]], batch_idx: int) -> None:
+        if self.verifier is None:
+            return
+        gen = torch.Generator().manual_seed(self.hparams.seed + 1_000_003 * (batch_idx + 1))
+        metrics = accuracy_metrics(self.sampler, batch, self.verifier, self.val_sampling or self.sampling, gen)
+        self.log_dict(metrics, batch_size=len(batch), prog_bar=False)
+        self.log("val_acc", metrics["val/accuracy"], prog_bar=True, logger=False, batch_size=len(batch))
+
+    def configure_optimizers(self) -> dict:
+        return self.optimizer_settings.build(self)
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        plain_hyperparameters(checkpoint)
+        checkpoint["lit_reason"] = {
+            "generator": self.generator.get_state(),
+            "iteration": self.iteration,
+            "kl_coef": self.kl_coef,
+            "nonfinite_skips": self.nonfinite_skips,
+        }
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        state = checkpoint.get("lit_reason", {})
+        if "generator" in state:
+            self.generator.set_state(state["generator"])
+        self.iteration = state.get("iteration", 0)
+        self.kl_coef = state.get("kl_coef", self.kl_coef)
+        self.nonfinite_skips = state.get("nonfinite_skips", 0)
+
+
+def _check_positive(**values: int | None) -> list[str]:
+    return [f"{k} must be >= 1, got {v}" for k, v in values.items() if v is not None and v < 1]
+
+
+def _repetition(rollout: Rollout, n: int = 4) -> Tensor:
+    """Mean fraction of repeated token n-grams per completion (0 = none repeated), a degeneration signal."""
+    fracs = []
+    for ids, m in zip(rollout.completion_ids.tolist(), rollout.completion_mask.sum(1).tolist()):
+        grams = [tuple(ids[i : i + n]) for i in range(max(int(m) - n + 1, 0))]
+        fracs.append(1.0 - len(set(grams)) / len(grams) if grams else 0.0)
+    return torch.tensor(sum(fracs) / max(len(fracs), 1))
+

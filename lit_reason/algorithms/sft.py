@@ -1,0 +1,79 @@
+"""SFTModule: supervised fine-tuning on prompt/completion pairs, loss on completion tokens only.
+
+Used for the cold start of DeepSeek-R1 (report sec 4.2.1), distillation (sec 4.5) and rejection-sampling
+SFT (sec 4.2.3). The loss is the token-mean negative log-likelihood of the completion and its EOS.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import lightning as L
+import torch
+from torch import Tensor
+
+from lit_reason.algorithms.checkpointing import plain_hyperparameters
+from lit_reason.algorithms.evaluation import accuracy_metrics
+from lit_reason.algorithms.optim import OptimizerSettings
+from lit_reason.losses import aggregate
+from lit_reason.policy import Policy
+from lit_reason.rewards.registry import get_reward
+from lit_reason.sampling.hf import HFSampler
+from lit_reason.sampling.params import SamplingParams
+
+
+class SFTModule(L.LightningModule):
+    """Supervised fine-tuning with automatic optimisation.
+
+    Args:
+        policy: The model being trained.
+        verifier: Reward that defines validation accuracy (score >= 1 is correct); None to skip it.
+        val_sampling: Sampling for the sampled validation metrics (greedy accuracy is always reported).
+        optimizer: AdamW settings.
+        seed: Seed of the validation sampling RNG.
+    """
+
+    def __init__(
+        self,
+        policy: Policy,
+        verifier: str | None = "math_accuracy",
+        val_sampling: SamplingParams | None = None,
+        optimizer: OptimizerSettings | None = None,
+        seed: int = 0,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters(ignore=["policy"])
+        self.policy = policy
+        self.sampler = HFSampler(policy)
+        self.verifier = get_reward(verifier) if verifier else None
+        self.val_sampling = val_sampling or SamplingParams(temperature=1.0, n=4, max_new_tokens=16)
+        self.optimizer_settings = optimizer or OptimizerSettings()
+
+    def nll(self, rows: list[dict[str, Any]]) -> Tensor:
+        """Token-mean negative log-likelihood of the rows' completions given their prompts."""
+        ids, mask, comp_mask = self.policy.encode_pairs([r["prompt"] for r in rows], [r["completion"] for r in rows])
+        ids, mask, comp_mask = ids.to(self.device), mask.to(self.device), comp_mask.to(self.device)
+        logp = self.policy.token_logprobs(ids, mask, comp_mask).logprobs
+        return aggregate(-logp, comp_mask, "token")
+
+    def training_step(self, batch: list[dict[str, Any]], batch_idx: int) -> Tensor | None:
+        loss = self.nll(batch)
+        if not torch.isfinite(loss):
+            self.log("train/nonfinite_skipped", 1.0, batch_size=len(batch))
+            return None  # Lightning skips the optimizer step for a None loss
+        self.log("train/loss", loss, prog_bar=True, batch_size=len(batch))
+        return loss
+
+    def validation_step(self, batch: list[dict[str, Any]], batch_idx: int) -> None:
+        if self.verifier is None:
+            return
+        gen = torch.Generator().manual_seed(self.hparams.seed + 1_000_003 * (batch_idx + 1))
+        metrics = accuracy_metrics(self.sampler, batch, self.verifier, self.val_sampling, gen)
+        self.log_dict(metrics, batch_size=len(batch))
+        self.log("val_acc", metrics["val/accuracy"], prog_bar=True, logger=False, batch_size=len(batch))
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        plain_hyperparameters(checkpoint)
+
+    def configure_optimizers(self) -> dict:
+        return self.optimizer_settings.build(self)

@@ -1,0 +1,263 @@
+"""Policy: a Hugging Face causal LM and its tokenizer, with the log-probabilities RL needs.
+
+``Policy("tiny")`` builds the tiny Llama of :mod:`lit_reason.tiny`; ``Policy("path/or/hub-id")`` loads any
+causal LM; ``Policy("dir/model.gguf")`` de-quantises a GGUF file (needs ``gguf`` and ``accelerate``).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenizerBase
+
+from lit_reason.logprobs import TokenStats, chunked_token_logprobs
+from lit_reason.tiny import TinyConfig, char_tokenizer, tiny_llama
+
+Prompt = str | list[dict[str, str]]
+_DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+
+@dataclass
+class LoraSettings:
+    """LoRA adapters (peft). With LoRA the reference model is the base with adapters disabled: no copy.
+
+    Args:
+        r: Rank.
+        alpha: Scaling numerator (``alpha / r``).
+        dropout: Dropout on the adapter input.
+        target_modules: Linear layers to adapt.
+    """
+
+    r: int = 8
+    alpha: int = 16
+    dropout: float = 0.0
+    target_modules: list[str] = field(default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"])
+
+    def __post_init__(self) -> None:
+        if self.r < 1:
+            raise ValueError(f"LoraSettings.r must be >= 1, got {self.r}")
+
+
+class Policy(nn.Module):
+    """A causal LM + tokenizer.
+
+    Args:
+        model: ``"tiny"``, a hub id, a local directory saved with ``save_pretrained``, or a ``.gguf`` file.
+        tokenizer: Where to load the tokenizer from, when not beside the model.
+        dtype: ``float32`` (the CPU default: bf16 matmuls are slower on most CPUs), ``bfloat16`` or ``float16``.
+        tiny: Size of the tiny model when ``model="tiny"``.
+        lora: Train LoRA adapters instead of all weights.
+        gradient_checkpointing: Recompute activations in the backward pass.
+        bitlinear: Replace every ``nn.Linear`` but the LM head by BitLinear: ``1bit``, ``b1.58`` or ``a4.8``.
+        logprob_chunk: Tokens per chunk of the LM head in :meth:`token_logprobs`.
+    """
+
+    def __init__(
+        self,
+        model: str = "tiny",
+        tokenizer: str | None = None,
+        dtype: str = "float32",
+        tiny: TinyConfig | None = None,
+        lora: LoraSettings | None = None,
+        gradient_checkpointing: bool = False,
+        bitlinear: str | None = None,
+        logprob_chunk: int = 1024,
+    ) -> None:
+        super().__init__()
+        if dtype not in _DTYPES:
+            raise ValueError(f"Policy.dtype must be one of {sorted(_DTYPES)}, got {dtype!r}")
+        self.source = model
+        self.tokenizer, self.model = _load(model, tokenizer, _DTYPES[dtype], tiny)
+        if self.tokenizer.pad_token is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        if bitlinear is not None:
+            from lit_reason.nn.bitlinear import swap_linear
+
+            self.bitlinear_report = swap_linear(self.model, variant=bitlinear)
+        if lora is not None:
+            self.model = _add_lora(self.model, lora)
+        if gradient_checkpointing:
+            self.model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+            self.model.config.use_cache = False
+        self.uses_lora = lora is not None
+        self.logprob_chunk = logprob_chunk
+        self._reference: Policy | None = None  # plain attribute: not a submodule, not in the state dict
+
+    # ---------------------------------------------------------------- prompts
+    def format_prompt(self, prompt: Prompt) -> str:
+        """Chat messages through the tokenizer's chat template; a plain string as it is."""
+        if isinstance(prompt, str):
+            return prompt
+        return self.tokenizer.apply_chat_template(prompt, tokenize=False, add_generation_prompt=True)
+
+    def encode_prompts(self, prompts: list[Prompt]) -> tuple[Tensor, Tensor, list[str]]:
+        """Left-padded prompt ids, their mask and the formatted prompt texts."""
+        texts = [self.format_prompt(p) for p in prompts]
+        # A chat template writes its own special tokens; a raw prompt gets the tokenizer's (e.g. BOS).
+        add_special = not any(isinstance(p, list) for p in prompts)
+        self.tokenizer.padding_side = "left"
+        enc = self.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=add_special)
+        return enc["input_ids"], enc["attention_mask"], texts
+
+    def encode_pairs(self, prompts: list[Prompt], completions: list[str]) -> tuple[Tensor, Tensor, Tensor]:
+        """Prompt (left-padded) + completion + EOS (right-padded), the layout of a Rollout.
+
+        Returns:
+            ``(input_ids (B, P + T), attention_mask (B, P + T), completion_mask (B, T))``.
+        """
+        ids, mask, _ = self.encode_prompts(prompts)
+        tok = self.tokenizer
+        comp = [c + [tok.eos_token_id] for c in tok(list(completions), add_special_tokens=False)["input_ids"]]
+        t = max(len(c) for c in comp)
+        comp_ids = torch.full((len(comp), t), tok.pad_token_id, dtype=torch.long)
+        comp_mask = torch.zeros(len(comp), t, dtype=torch.long)
+        for i, c in enumerate(comp):
+            comp_ids[i, : len(c)] = torch.tensor(c)
+            comp_mask[i, : len(c)] = 1
+        return torch.cat([ids, comp_ids], 1), torch.cat([mask, comp_mask], 1), comp_mask
+
+    # ---------------------------------------------------------------- log-probabilities
+    @property
+    def backbone(self) -> nn.Module:
+        """The transformer without its LM head (LoRA layers included)."""
+        return self.causal_lm.get_decoder()
+
+    @property
+    def causal_lm(self) -> nn.Module:
+        """The ``*ForCausalLM`` module, under a peft wrapper if there is one."""
+        return self.model.get_base_model() if self.uses_lora else self.model
+
+    def hidden_states(self, input_ids: Tensor, attention_mask: Tensor) -> Tensor:
+        """Final hidden states (B, L, H). Positions count real tokens only, so left padding is harmless."""
+        position_ids = (attention_mask.long().cumsum(-1) - 1).clamp(min=0)
+        out = self.backbone(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids)
+        return out.last_hidden_state
+
+    def token_logprobs(
+        self,
+        input_ids: Tensor,
+        attention_mask: Tensor,
+        completion_mask: Tensor,
+        *,
+        temperature: float = 1.0,
+        entropy: bool = False,
+    ) -> TokenStats:
+        """log pi(token | prefix) of the completion tokens, never building a (B, T, V) tensor.
+
+        Args:
+            input_ids: (B, P + T) prompt ids (left-padded) followed by completion ids (right-padded).
+            attention_mask: (B, P + T).
+            completion_mask: (B, T), 1 on completion tokens to score; the completion is the last T columns.
+            temperature: Divides the logits, as the sampler did.
+            entropy: Also return per-token entropies (detached).
+
+        Returns:
+            ``TokenStats(logprobs (B, T), entropy (B, T) or None)``, zero where ``completion_mask`` is 0.
+        """
+        t = completion_mask.shape[1]
+        hidden = self.hidden_states(input_ids, attention_mask)[:, -t - 1 : -1]  # (B, T, H) predicts tokens
+        valid = completion_mask.bool()
+        head = self.causal_lm.get_output_embeddings()
+        stats = chunked_token_logprobs(
+            hidden[valid],
+            head.weight,
+            input_ids[:, -t:][valid],
+            bias=head.bias,
+            temperature=temperature,
+            chunk=self.logprob_chunk,
+            entropy=entropy,
+        )
+        logp = hidden.new_zeros(completion_mask.shape, dtype=stats.logprobs.dtype)
+        logp = logp.masked_scatter(valid, stats.logprobs)
+        ent = None
+        if stats.entropy is not None:
+            ent = torch.zeros_like(logp).masked_scatter(valid, stats.entropy)
+        return TokenStats(logp, ent)
+
+    # ---------------------------------------------------------------- reference
+    def init_reference(self) -> None:
+        """Freezes a copy of the current weights as the reference (under LoRA, nothing to copy)."""
+        if self.uses_lora or self._reference is not None:
+            return
+        ref = copy.deepcopy(self)
+        ref.requires_grad_(False).eval()
+        # Outside nn.Module's registry: not trained, not in state_dict/checkpoints, not moved twice.
+        self.__dict__["_reference"] = ref
+
+    @torch.no_grad()
+    def reference_logprobs(self, input_ids: Tensor, attention_mask: Tensor, completion_mask: Tensor, **kw: Any) -> Tensor:
+        """log pi_ref of the completion tokens (B, T). Call :meth:`init_reference` first unless under LoRA."""
+        if self.uses_lora:
+            with self.model.disable_adapter():
+                return self.token_logprobs(input_ids, attention_mask, completion_mask, **kw).logprobs
+        if self._reference is None:
+            raise RuntimeError("Policy.reference_logprobs called before init_reference()")
+        ref = self._reference
+        if next(ref.parameters()).device != input_ids.device:
+            ref.to(input_ids.device)
+        return ref.token_logprobs(input_ids, attention_mask, completion_mask, **kw).logprobs
+
+    # ---------------------------------------------------------------- persistence
+    def save_pretrained(self, directory: str) -> None:
+        """Writes model and tokenizer so that ``Policy(directory)`` loads them (LoRA merged in)."""
+        model = self.model
+        if self.uses_lora:
+            model = copy.deepcopy(self.model).merge_and_unload()
+        model.save_pretrained(directory)
+        self.tokenizer.save_pretrained(directory)
+
+    def eval_mode(self):
+        """Context manager: eval mode (no dropout) for generation, restoring the previous mode after."""
+        return _EvalMode(self.model) if self.model.training else nullcontext()
+
+
+class _EvalMode:
+    def __init__(self, model: nn.Module) -> None:
+        self.model = model
+
+    def __enter__(self) -> None:
+        self.model.eval()
+
+    def __exit__(self, *exc: object) -> None:
+        self.model.train()
+
+
+def _load(
+    source: str, tokenizer: str | None, dtype: torch.dtype, tiny: TinyConfig | None
+) -> tuple[PreTrainedTokenizerBase, nn.Module]:
+    if source == "tiny":
+        tok = char_tokenizer()
+        return tok, tiny_llama(tok, tiny).to(dtype)
+    if tiny is not None:
+        raise ValueError(f"Policy.tiny is only used with model='tiny', not model={source!r}")
+    kwargs: dict[str, Any] = {"dtype": dtype}
+    path = source
+    if source.endswith(".gguf"):
+        if not os.path.isfile(source):
+            raise FileNotFoundError(f"Policy.model: GGUF file {source!r} does not exist")
+        path, kwargs["gguf_file"] = os.path.dirname(os.path.abspath(source)), os.path.basename(source)
+    tok_kwargs = {"gguf_file": kwargs["gguf_file"]} if "gguf_file" in kwargs and tokenizer is None else {}
+    tok = AutoTokenizer.from_pretrained(tokenizer or path, **tok_kwargs)
+    model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
+    return tok, model
+
+
+def _add_lora(model: nn.Module, lora: LoraSettings) -> nn.Module:
+    try:
+        from peft import LoraConfig, get_peft_model
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise ImportError("Policy.lora needs peft: pip install 'lit-reason[peft]'") from e
+    cfg = LoraConfig(
+        r=lora.r,
+        lora_alpha=lora.alpha,
+        lora_dropout=lora.dropout,
+        target_modules=list(lora.target_modules),
+        task_type="CAUSAL_LM",
+    )
+    return get_peft_model(model, cfg)

@@ -1,0 +1,22 @@
+"""Reward functions with the TRL signature ``fn(prompts, completions, **columns) -> list[float | None]``."""
+
+from lit_reason.rewards.combine import RewardFunctionError, WeightedSum, reward_name
+from lit_reason.rewards.format import ThinkFormat, think_format
+from lit_reason.rewards.length import LengthPenalty, length_penalty
+from lit_reason.rewards.math import MathAccuracy, answers_equal, extract_answer, math_accuracy
+from lit_reason.rewards.registry import get_reward
+
+__all__ = [
+    "LengthPenalty",
+    "MathAccuracy",
+    "RewardFunctionError",
+    "ThinkFormat",
+    "WeightedSum",
+    "answers_equal",
+    "extract_answer",
+    "get_reward",
+    "length_penalty",
+    "math_accuracy",
+    "reward_name",
+    "think_format",
+]

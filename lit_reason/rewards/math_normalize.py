@@ -1,0 +1,245 @@
+"""String normalisation of extracted math answers, and the exact-number fast path.
+
+An extracted answer such as ``$\\dfrac{1}{2}\\,\\text{cm}.$`` is reduced to a canonical LaTeX-ish
+string (``\\frac{1}{2}``) plus the side facts that were stripped from it (units, percent, degrees),
+which the comparison needs. The rules follow the answer conventions of the MATH dataset
+(Hendrycks et al. 2021, arXiv:2103.03874, its ``is_equiv`` normaliser strips ``\\%``, ``^\\circ``,
+units in ``\\text{}``, ``\\left``/``\\right`` and ``\\dfrac``) and GSM8K (Cobbe et al. 2021,
+arXiv:2110.14168: integers with thousands separators). Report §3.5.1 (rule-based accuracy reward).
+
+Pure string code: nothing here builds sympy objects, so the fast path costs microseconds.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+__all__ = ["Normalized", "normalize_answer", "parse_plain_number"]
+
+# Words that may trail a number as a unit ("5 apples", "12 cm"). A trailing word that is a
+# maths name or a list connective is never a unit: stripping "or 4" would hide a hedge.
+_NOT_UNITS = frozenset(
+    "or and pi sin cos tan cot sec csc log ln exp sqrt infty inf i e x y z n k".split()
+)
+_UNICODE = {
+    "\u2212": "-", "\u2013": "-", "\u00d7": "\\times ", "\u00f7": "\\div ", "\u03c0": "\\pi ",
+    "\u221e": "\\infty ", "\u2264": "\\le ", "\u2265": "\\ge ", "\u2260": "\\ne ", "\u221a": "\\sqrt",
+    "\u00b7": "\\cdot ", "\u2009": " ", "\u202f": " ", "\u00a0": " ", "\u2205": "\\varnothing ",
+    "\u222a": "\\cup ", "\u00b0": "^\\circ",
+}
+_UNICODE_RE = re.compile("|".join(map(re.escape, _UNICODE)))
+_SPACING_RE = re.compile(r"(?<!\\)\\[,;:!> ]|\\q?quad\b|\\(?:displaystyle|textstyle|limits)\b|~")
+_SIZING_RE = re.compile(r"\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big)(?![a-zA-Z])\s*")
+_FRAC_ALIAS_RE = re.compile(r"\\[dtc]frac(?![a-zA-Z])")
+_BINOM_ALIAS_RE = re.compile(r"\\[dt]binom(?![a-zA-Z])")
+_DEGREE_RE = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|\\degree\b|\^\s*\{\s*\\text\{\s*o\s*\}\s*\}")
+_PERCENT_RE = re.compile(r"\\?%")
+_DOLLAR_RE = re.compile(r"\\\$|\$")
+_THOUSANDS_RE = re.compile(r"(?<![\d.])(\d{1,3})((?:(?:\{,\}|,|\\,|\\ |\s)\d{3})+)(?![\d,])")
+_TEXT_CMD_RE = re.compile(r"\\(?:text|textbf|textit|textrm|textnormal|mbox|mathrm|mathbf|operatorname)\s*\{")
+# Words separated by mandatory spaces: a nested "(word\s*)+" backtracks exponentially.
+_TRAILING_WORDS_RE = re.compile(r"^(.*?[\d})\]])\s*([A-Za-z][A-Za-z.\-]*(?:\s+[A-Za-z][A-Za-z.\-]*)*)$")
+_NUMBER_RE = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """A normalised answer string and what was stripped from it.
+
+    Attributes:
+        text: Canonical string fed to the comparison (no ``$``, units, ``%`` or ``^\\circ``).
+        units: Unit words removed from the end, lower-cased and de-pluralised ("" if none).
+        percent: Whether a ``%`` sign was removed.
+        degrees: Whether a degree sign was removed.
+    """
+
+    text: str
+    units: str = ""
+    percent: bool = False
+    degrees: bool = False
+
+
+def _unwrap_math_delimiters(s: str) -> str:
+    s = s.strip()
+    for left, right in (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]")):
+        if s.startswith(left) and s.endswith(right) and len(s) >= len(left) + len(right):
+            s = s[len(left) : len(s) - len(right)].strip()
+    return s
+
+
+def _matching_brace(s: str, open_idx: int) -> int:
+    """Index of the ``}`` closing the ``{`` at ``open_idx`` (escaped braces skipped), or -1."""
+    depth, i = 0, open_idx
+    while i < len(s):
+        c = s[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
+def _unwrap_text_commands(s: str) -> tuple[str, list[str]]:
+    """Replace ``\\text{...}`` by its content; text after a number is collected as units.
+
+    Returns:
+        The string with text wrappers removed (units dropped) and the unit strings found.
+    """
+    units: list[str] = []
+    out, pos = [], 0
+    for m in _TEXT_CMD_RE.finditer(s):
+        if m.start() < pos:
+            continue
+        end = _matching_brace(s, m.end() - 1)
+        if end < 0:
+            break
+        inner = s[m.end() : end].strip()
+        before = "".join(out) + s[pos : m.start()]
+        is_unit = (
+            bool(re.search(r"[\d}]\s*$", before))
+            and bool(re.fullmatch(r"[A-Za-z][A-Za-z.\s^\d/-]*", inner))
+            and inner.lower() not in _NOT_UNITS
+            and re.fullmatch(r"\s*(?:\^\s*\{?\d\}?)?[\s.]*", s[end + 1 :]) is not None
+        )
+        out.append(s[pos : m.start()])
+        if is_unit:
+            power = re.match(r"\s*\^\s*\{?(\d)\}?", s[end + 1 :])
+            units.append(inner + (f"^{power.group(1)}" if power else ""))
+            end += power.end() if power else 0
+        else:
+            out.append(f" {inner} " if re.fullmatch(r"\s*(or|and)\s*", inner) else inner)
+        pos = end + 1
+    out.append(s[pos:])
+    return "".join(out), units
+
+
+def _canonical_unit(words: list[str]) -> str:
+    parts = []
+    for w in " ".join(words).lower().replace(".", " ").split():
+        parts.append(w[:-1] if len(w) > 3 and w.endswith("s") else w)
+    return " ".join(parts)
+
+
+def _strip_trailing_words(s: str) -> tuple[str, list[str]]:
+    """Drop unit words after a number ("5 apples"); never drop maths names or connectives."""
+    m = _TRAILING_WORDS_RE.match(s)
+    if not m:
+        return s, []
+    words = m.group(2).split()
+    if any(w.lower().strip(".") in _NOT_UNITS or len(w) < 2 for w in words):
+        return s, []
+    return m.group(1), words
+
+
+def _join_thousands(m: re.Match) -> str:
+    return m.group(1) + re.sub(r"\{,\}|,|\\,|\\ |\s", "", m.group(2))
+
+
+def _thousands(s: str) -> str:
+    """Join digit groups: ``10{,}000``, ``10\\,000``, ``1,234,567`` -> digits.
+
+    A bare comma group is joined only when the string is not a comma list of short numbers,
+    so ``1,000`` is a thousand while ``1, 2, 3`` stays a list.
+    """
+    if "," in s and re.search(r",\s", s):
+        # A list with spaces after commas: only join the unambiguous LaTeX separators.
+        return re.sub(r"(\d)(?:\{,\}|\\,|\\ )(?=\d{3}(?!\d))", r"\1", s)
+    return _THOUSANDS_RE.sub(_join_thousands, s)
+
+
+def normalize_answer(raw: str) -> Normalized:
+    """Normalise an extracted answer string.
+
+    Args:
+        raw: The answer as extracted from a completion or a dataset column.
+
+    Returns:
+        The canonical text and the stripped units / percent / degree facts.
+
+    Example:
+        >>> normalize_answer(r"$\\dfrac{1}{2}\\,\\text{cm}.$")
+        Normalized(text='\\\\frac{1}{2}', units='cm', percent=False, degrees=False)
+    """
+    s = _UNICODE_RE.sub(lambda m: _UNICODE[m.group(0)], raw)
+    s = _unwrap_math_delimiters(s)
+    s = s.rstrip(" .,;:")  # keep "!": 5! is a factorial
+    s = _unwrap_math_delimiters(s)
+    s = _FRAC_ALIAS_RE.sub(r"\\frac", s)
+    s = _BINOM_ALIAS_RE.sub(r"\\binom", s)
+    s = _SIZING_RE.sub("", s)
+    s = _thousands(s)
+    s = _SPACING_RE.sub(" ", s)
+    s, units = _unwrap_text_commands(s)
+    degrees = bool(_DEGREE_RE.search(s))
+    s = _DEGREE_RE.sub("", s)
+    percent = bool(_PERCENT_RE.search(s))
+    s = _PERCENT_RE.sub("", s)
+    s = _DOLLAR_RE.sub("", s)
+    s = re.sub(r"\s+", " ", s).strip().rstrip(" .,;:")
+    s = re.sub(r"^(?:=|\\approx)\s*", "", s)
+    s, words = _strip_trailing_words(s)
+    units.extend(words)
+    s = s.strip().rstrip(" .,;:")
+    return Normalized(s, _canonical_unit(units), percent, degrees)
+
+
+_MIXED_RE = re.compile(r"(-?)(\d+)\s+(\d+)\s*/\s*(\d+)|(-?)(\d+)\s*\\frac\{(\d+)\}\{(\d+)\}")
+_FRAC_RE = re.compile(r"(-?)\\frac\{\s*(-?\d+)\s*\}\{\s*(-?\d+)\s*\}|(-?)\\frac(\d)(\d)")
+_SLASH_RE = re.compile(r"(-?\d+)\s*/\s*(-?\d+)")
+
+
+def _mixed_number(s: str) -> Fraction | None:
+    m = _MIXED_RE.fullmatch(s)
+    if not m:
+        return None
+    g = m.groups()
+    sign, whole, num, den = (g[0], g[1], g[2], g[3]) if g[1] is not None else (g[4], g[5], g[6], g[7])
+    if int(den) == 0 or int(num) >= int(den):
+        return None
+    value = int(whole) + Fraction(int(num), int(den))
+    return -value if sign else value
+
+
+def parse_plain_number(s: str) -> Fraction | None:
+    """Parse a plain number (integer, decimal, scientific, fraction, mixed number) exactly.
+
+    Args:
+        s: A normalised answer string.
+
+    Returns:
+        The exact rational value, or None when ``s`` is not one plain number.
+
+    Example:
+        >>> parse_plain_number("4 4/9"), parse_plain_number(r"-\\frac{3}{4}"), parse_plain_number("3e5")
+        (Fraction(40, 9), Fraction(-3, 4), Fraction(300000, 1))
+    """
+    s = s.strip()
+    if len(s) > 60:
+        return None
+    if _NUMBER_RE.fullmatch(s):
+        exponent = re.search(r"[eE]([-+]?\d+)$", s)
+        if exponent and abs(int(exponent.group(1))) > 400:  # 10**1e9 would stall in C
+            return None
+        try:
+            return Fraction(s)
+        except (ValueError, ZeroDivisionError, OverflowError):
+            return None
+    for regex in (_FRAC_RE, _SLASH_RE):
+        m = regex.fullmatch(s)
+        if m:
+            g = [x for x in m.groups() if x is not None]
+            sign = g[0] if len(g) == 3 else ""
+            num, den = int(g[-2]), int(g[-1])
+            if den == 0:
+                return None
+            value = Fraction(num, den)
+            return -value if sign == "-" else value
+    return _mixed_number(s)

@@ -1,0 +1,54 @@
+"""Reward presets addressable by name from YAML (``rewards: [math_accuracy, think_format]``)."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+
+from lit_reason.rewards.combine import RewardFn
+
+
+def _presets() -> dict[str, RewardFn]:
+    # Imported here so that `import lit_reason.rewards.registry` stays cheap and free of cycles.
+    from lit_reason.rewards.format import think_format
+    from lit_reason.rewards.length import length_penalty
+    from lit_reason.rewards.math import math_accuracy
+
+    presets: dict[str, RewardFn] = {
+        "math_accuracy": math_accuracy,
+        "think_format": think_format,
+        "length_penalty": length_penalty,
+    }
+    try:
+        from lit_reason.rewards.code import code_pass_rate
+    except ImportError:  # the code reward is optional until its module lands
+        return presets
+    presets["code_pass_rate"] = code_pass_rate
+    return presets
+
+
+def get_reward(spec: str | Callable) -> RewardFn:
+    """Resolves a reward given by preset name, dotted import path (``pkg.module.fn``) or as a callable.
+
+    Args:
+        spec: ``"math_accuracy"``, ``"my_pkg.rewards.brevity"`` or a callable with the TRL signature
+            ``fn(prompts, completions, **columns) -> list[float | None]``.
+
+    Raises:
+        ValueError: Unknown name, listing the presets.
+    """
+    if callable(spec):
+        return spec
+    presets = _presets()
+    if spec in presets:
+        return presets[spec]
+    module, _, attr = spec.rpartition(".")
+    if module:
+        try:
+            fn = getattr(importlib.import_module(module), attr)
+        except (ImportError, AttributeError) as e:
+            raise ValueError(f"reward {spec!r}: cannot import {attr!r} from {module!r} ({e})") from e
+        if not callable(fn):
+            raise ValueError(f"reward {spec!r} is not callable")
+        return fn
+    raise ValueError(f"unknown reward {spec!r}; presets: {sorted(presets)}, or give a dotted import path")

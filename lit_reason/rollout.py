@@ -1,0 +1,142 @@
+"""Rollout: the one batch type that flows through RL (DESIGN.md, "The data that flows")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+import torch
+from torch import Tensor
+
+# Per-sample tensor fields, in the order they are moved, indexed and concatenated.
+_TENSORS = (
+    "prompt_ids",
+    "prompt_mask",
+    "completion_ids",
+    "completion_mask",
+    "sampler_logprobs",
+    "group",
+    "finished",
+    "rewards",
+    "token_rewards",
+    "old_logprobs",
+    "ref_logprobs",
+    "values",
+    "advantages",
+    "returns",
+)
+
+
+@dataclass
+class Rollout:
+    """Generated completions for a batch of prompts, and what the algorithm computes on them.
+
+    Shapes: ``B`` samples (prompts x n), ``P`` prompt length (left-padded), ``T`` completion length
+    (right-padded).
+
+    Args:
+        prompt_ids: (B, P) left-padded prompt ids.
+        prompt_mask: (B, P).
+        completion_ids: (B, T) right-padded completion ids.
+        completion_mask: (B, T), 1 on generated tokens (EOS included), 0 on padding.
+        sampler_logprobs: (B, T) log-probabilities the sampler drew each token with (at its temperature).
+        group: (B,) the prompt each sample came from; the n samples of one prompt share a group id.
+        finished: (B,) True where the completion ended by EOS or a stop string, not by length.
+        prompts: B formatted prompt texts.
+        completions: B decoded completions (special tokens removed).
+        columns: The prompt rows' other columns (``answer``, ``tests``, ...), each a list of B values.
+        rewards: (B,) scalar reward per sample.
+        token_rewards: (B, T) per-token rewards, for methods that use them.
+        old_logprobs: (B, T) log-probabilities under the policy that generated the batch.
+        ref_logprobs: (B, T) log-probabilities under the reference policy.
+        values: (B, T) critic values.
+        advantages: (B,) or (B, T).
+        returns: (B, T) value targets.
+    """
+
+    prompt_ids: Tensor
+    prompt_mask: Tensor
+    completion_ids: Tensor
+    completion_mask: Tensor
+    sampler_logprobs: Tensor
+    group: Tensor
+    finished: Tensor
+    prompts: list[str]
+    completions: list[str]
+    columns: dict[str, list[Any]] = field(default_factory=dict)
+    rewards: Tensor | None = None
+    token_rewards: Tensor | None = None
+    old_logprobs: Tensor | None = None
+    ref_logprobs: Tensor | None = None
+    values: Tensor | None = None
+    advantages: Tensor | None = None
+    returns: Tensor | None = None
+
+    def __post_init__(self) -> None:
+        b = self.completion_ids.shape[0]
+        for name in _TENSORS:
+            t = getattr(self, name)
+            if t is not None and t.shape[0] != b:
+                raise ValueError(f"Rollout.{name} has {t.shape[0]} rows, completion_ids has {b}")
+        for name, values in [("prompts", self.prompts), ("completions", self.completions), *self.columns.items()]:
+            if len(values) != b:
+                raise ValueError(f"Rollout.{name} has {len(values)} entries, completion_ids has {b} rows")
+
+    def __len__(self) -> int:
+        return self.completion_ids.shape[0]
+
+    @property
+    def input_ids(self) -> Tensor:
+        """(B, P + T) prompt followed by completion."""
+        return torch.cat([self.prompt_ids, self.completion_ids], dim=1)
+
+    @property
+    def attention_mask(self) -> Tensor:
+        """(B, P + T)."""
+        return torch.cat([self.prompt_mask, self.completion_mask], dim=1)
+
+    def to(self, device: torch.device | str) -> Rollout:
+        """A copy with every tensor on ``device``."""
+        moved = {n: getattr(self, n).to(device) for n in _TENSORS if getattr(self, n) is not None}
+        return replace(self, **moved)
+
+    def select(self, index: Tensor | list[int]) -> Rollout:
+        """The samples at ``index``, with every field indexed consistently."""
+        idx = torch.as_tensor(index, dtype=torch.long)
+        out: dict[str, Any] = {n: getattr(self, n)[idx] for n in _TENSORS if getattr(self, n) is not None}
+        rows = idx.tolist()
+        out["prompts"] = [self.prompts[i] for i in rows]
+        out["completions"] = [self.completions[i] for i in rows]
+        out["columns"] = {k: [v[i] for i in rows] for k, v in self.columns.items()}
+        return replace(self, **out)
+
+    def minibatches(
+        self, size: int, *, shuffle: bool = True, generator: torch.Generator | None = None
+    ) -> Iterator[Rollout]:
+        """Splits the rollout into minibatches of ``size`` samples (the last may be smaller).
+
+        Args:
+            size: Samples per minibatch.
+            shuffle: Permute samples first (with ``generator``, for reproducible runs).
+            generator: RNG for the permutation.
+        """
+        if size < 1:
+            raise ValueError(f"minibatch size must be >= 1, got {size}")
+        n = len(self)
+        order = torch.randperm(n, generator=generator) if shuffle else torch.arange(n)
+        for start in range(0, n, size):
+            yield self.select(order[start : start + size])
+
+    def trimmed(self) -> Rollout:
+        """Drops completion columns that are padding in every row (after selecting a minibatch)."""
+        keep = int(self.completion_mask.sum(0).nonzero().max().item()) + 1 if self.completion_mask.any() else 1
+        pkeep = int(self.prompt_mask.sum(0).nonzero().min().item()) if self.prompt_mask.any() else 0
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            t = getattr(self, f.name)
+            if f.name in ("prompt_ids", "prompt_mask"):
+                out[f.name] = t[:, pkeep:]
+            elif isinstance(t, Tensor) and t.dim() == 2 and f.name not in ("prompt_ids", "prompt_mask"):
+                out[f.name] = t[:, :keep]
+        return replace(self, **out)

@@ -1,0 +1,107 @@
+"""Answer comparison: one group of equal and unequal pairs per bullet of issue 10."""
+
+import pytest
+
+from lit_reason.rewards.math import answers_equal
+
+PAIRS = {
+    "thousands_separators": [
+        ("10\\,000", "10000", True), ("1,000", "1000", True), ("10{,}000", "10000", True),
+        ("1\u2009000", "1000", True), ("1,000", "1001", False), ("1234568", "1,234,567", False),
+    ],
+    "decimals": [("3.50", "3.5", True), (".5", "0.5", True), ("3.5", "3.05", False), ("18.00", "18", True)],
+    "fractions": [
+        (r"\frac{1}{2}", "0.5", True), (r"\dfrac{3}{4}", "3/4", True), (r"\tfrac{6}{8}", r"\frac34", True),
+        ("3/4", r"\frac{4}{3}", False), ("0.333", r"\frac{1}{3}", False), (r"\frac{1}{-2}", "-0.5", True),
+    ],
+    "mixed_numbers": [
+        ("4 4/9", r"\frac{40}{9}", True), (r"4\frac{4}{9}", r"\frac{40}{9}", True), (r"\frac{16}{9}", r"4\frac{4}{9}", False),
+    ],
+    "percent": [("50\\%", "50", True), ("50\\%", "0.5", True), ("0.5", "50%", True), ("25\\%", "50\\%", False)],
+    "degrees": [("30^\\circ", "30", True), ("30^{\\circ}", "60^\\circ", False), ("90^\\circ", r"\frac{\pi}{2}", True)],
+    "units_and_text": [
+        ("5 \\text{ cm}", "5", True), ("5\\text{ cm}^2", "5", True), ("12 \\mbox{ inches}", "12", True),
+        ("42 apples", "42", True), ("5 \\text{ cm}", "6", False), ("\\text{Evelyn}", "Evelyn", True),
+        ("\\text{Bob}", "\\text{Evelyn}", False), ("(C)", "\\text{(C)}", True), ("(B)", "(C)", False),
+    ],
+    "scientific_notation": [
+        ("3e5", "300000", True), (r"3\times10^{5}", "3e5", True), (r"1.5\times 10^{-3}", "0.0015", True),
+        (r"3\times10^{5}", r"3\times10^{6}", False), ("1.5e-3", "0.015", False),
+    ],
+    "pi_i_sqrt": [
+        (r"2\sqrt{3}", r"\sqrt{12}", True), (r"\frac{\sqrt2}{2}", r"\frac{1}{\sqrt{2}}", True), (r"\sqrt{3}", "3", False),
+        (r"\frac{\pi}{2}", r"\pi/2", True), (r"2\pi", "6.28", False), ("3+4i", "4i+3", True), ("2i", "-2i", False),
+        ("-1", "i^2", True), (r"\sqrt[3]{16}", r"2\sqrt[3]{2}", True),
+    ],
+    "symbolic": [
+        ("x^2+2x+1", "(x+1)^2", True), ("(x+1)^2", "x^2+1", False), (r"\frac{1}{x}+\frac{1}{y}", r"\frac{x+y}{xy}", True),
+        (r"2\sin x\cos x", r"\sin 2x", True), ("2(x+3)", "2x+3", False), (r"\log_2 8", "3", True), ("5!", "120", True),
+    ],
+    "equations": [
+        ("x=3", "3", True), ("3", "x=3", True), ("x = 3", "4", False), ("y=2x+1", "2x+1", True),
+        ("y = 2x+1", "2x - y = -1", True), ("y=2x+1", "y=2x-1", False), ("f(x) = 2x", "2x", True),
+        ("x = 3 = 4", "4", False),
+    ],
+    "intervals_inequalities": [
+        ("(0,1]", r"0 < x \le 1", True), ("[0,1]", "(0,1]", False), (r"[2, \infty)", r"x \ge 2", True),
+        ("x>2", r"[2,\infty)", False), (r"(-\infty, 3) \cup (4, \infty)", r"x<3 \text{ or } x>4", True),
+        (r"x \in (-1, 1)", "|x| < 1", True), (r"(-\infty,\infty)", r"\mathbb{R}", True), ("(1,4)", "1<x<5", False),
+    ],
+    "sets_unordered_lists": [
+        (r"\{1,2,3\}", "3, 2, 1", True), ("1, 2", "2, 1", True), ("1, 2", "1, 3", False), (r"\{1,2\}", r"\{1,2,3\}", False),
+        ("x = 1, x = 2", "1, 2", True), (r"2 \pm \sqrt{3}", r"2+\sqrt{3}, 2-\sqrt{3}", True), (r"2 \pm \sqrt{3}", r"2+\sqrt{3}", False),
+        (r"\{3\}", "3", True),
+    ],
+    "tuples_ordered": [
+        ("(1,2)", "(1, 2)", True), ("(1,2)", "(2,1)", False), (r"\left(3, -1\right)", "(3,-1)", True),
+        ("(1, 3, 2)", "(1,2,3)", False), ("(3, 1)", "(5, 2)", False),
+    ],
+    "matrices": [
+        (r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}", r"\begin{bmatrix} 1 & 2 \\ 3 & 4 \end{bmatrix}", True),
+        (r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}", r"\begin{pmatrix} 1 & 3 \\ 2 & 4 \end{pmatrix}", False),
+        (r"\begin{pmatrix} 1 \\ 2 \end{pmatrix}", "(1,2)", True), (r"\begin{pmatrix} 1 & 2 \end{pmatrix}", r"\begin{pmatrix} 1 \\ 2 \end{pmatrix}", False),
+    ],
+    "infinity_emptyset": [
+        (r"\infty", r"\infty", True), (r"-\infty", r"\infty", False), (r"\varnothing", r"\emptyset", True),
+        (r"\{\}", r"\varnothing", True), ("0", r"\varnothing", False),
+    ],
+    "bare_latex_trailing_punctuation": [
+        (r"$\frac13.$", r"\frac{1}{3}", True), (r"\frac{1}{3},", r"\frac13", True), (r"$2\sqrt{3};$", r"\sqrt{12}", True),
+        (r"$\frac13.$", r"\frac14", False),
+    ],
+    "large_integers_exact": [("1000001", "1000000", False), ("12345678", "12345679", False), ("100000000", "1e8", True)],
+}
+
+
+@pytest.mark.parametrize(
+    ("pred", "gold", "expected"),
+    [pytest.param(p, g, e, id=f"{kind}-{i}") for kind, rows in PAIRS.items() for i, (p, g, e) in enumerate(rows)],
+)
+def test_answers_equal(pred, gold, expected):
+    assert answers_equal(pred, gold) is expected
+
+
+def test_every_bullet_has_equal_and_unequal_pairs():
+    for kind, rows in PAIRS.items():
+        assert {e for _, _, e in rows} == {True, False}, kind
+
+
+def test_tolerance_applies_to_irrational_constants_only():
+    # |3.1416 - pi| = 7.3e-6, relative 2.3e-6: outside the default 1e-6, inside 1e-5.
+    assert answers_equal("3.1416", r"\pi") is False
+    assert answers_equal("3.1416", r"\pi", tolerance=1e-5) is True
+    # Two rationals are exact whatever the tolerance: 1000001/1000000 - 1 = 1e-6.
+    assert answers_equal("1000001", "1000000", tolerance=1e-3) is False
+
+
+def test_require_units():
+    assert answers_equal("5 \\text{ cm}", "5 \\text{ m}") is True
+    assert answers_equal("5 \\text{ cm}", "5 \\text{ m}", require_units=True) is False
+    assert answers_equal("5 \\text{ cm}", "5\\text{ cm}", require_units=True) is True
+    assert answers_equal("5", "5 \\text{ cm}", require_units=True) is False
+    assert answers_equal("3 \\text{ hours}", "3 \\text{ hour}", require_units=True) is True  # plural folded
+
+
+def test_empty_answers_are_never_equal():
+    assert answers_equal("", "") is False
+    assert answers_equal("$ $", "3") is False
