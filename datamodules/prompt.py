@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import lightning as L
+
 from lit_reason.datamodules.arithmetic import ArithmeticTask
 from lit_reason.datamodules.files import read_rows, validate_rows
 from lit_reason.datamodules.loader import RowLoader

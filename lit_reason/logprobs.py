@@ -14,6 +14,10 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
+# Logits per chunk when the caller does not choose: big enough that the matmuls stay efficient, small
+# enough that the chunk's logits, softmax and gradient (three buffers) stay in the tens of megabytes.
+CHUNK_ELEMENTS = 1 << 22
+
 
 class TokenStats(NamedTuple):
     """Per-token outputs for the flattened valid tokens: log-probabilities and, on request, entropies."""
@@ -84,7 +88,7 @@ def chunked_token_logprobs(
     *,
     bias: Tensor | None = None,
     temperature: float = 1.0,
-    chunk: int = 1024,
+    chunk: int | None = None,
     entropy: bool = False,
 ) -> TokenStats:
     """log softmax(hidden @ weight.T / temperature)[target] for each row, chunked over rows.
@@ -95,7 +99,8 @@ def chunked_token_logprobs(
         targets: (N,) token ids.
         bias: (V,) optional LM-head bias.
         temperature: Logits are divided by it, as the sampler does, so sampler and learner agree.
-        chunk: Rows per chunk; memory is O(chunk x V).
+        chunk: Rows per chunk; memory is O(chunk x V). None sizes chunks to ``CHUNK_ELEMENTS`` logits
+            (16 MB in fp32), e.g. 85 tokens for a 49k vocabulary.
         entropy: Also return the entropy of each row's distribution (no gradient).
 
     Returns:
@@ -104,5 +109,7 @@ def chunked_token_logprobs(
     """
     if temperature <= 0:
         raise ValueError(f"temperature must be > 0 for log-probabilities, got {temperature}")
+    if chunk is None:
+        chunk = max(1, CHUNK_ELEMENTS // weight.shape[0])
     logp, ent = _ChunkedLogprob.apply(hidden, weight, bias, targets, float(temperature), int(chunk), entropy)
     return TokenStats(logp, ent)

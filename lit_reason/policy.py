@@ -55,7 +55,7 @@ class Policy(nn.Module):
         lora: Train LoRA adapters instead of all weights.
         gradient_checkpointing: Recompute activations in the backward pass.
         bitlinear: Replace every ``nn.Linear`` but the LM head by BitLinear: ``1bit``, ``b1.58`` or ``a4.8``.
-        logprob_chunk: Tokens per chunk of the LM head in :meth:`token_logprobs`.
+        logprob_chunk: Tokens per chunk of the LM head in :meth:`token_logprobs`; None sizes it to the vocabulary.
     """
 
     def __init__(
@@ -67,7 +67,7 @@ class Policy(nn.Module):
         lora: LoraSettings | None = None,
         gradient_checkpointing: bool = False,
         bitlinear: str | None = None,
-        logprob_chunk: int = 1024,
+        logprob_chunk: int | None = None,
     ) -> None:
         super().__init__()
         if dtype not in _DTYPES:
@@ -85,6 +85,8 @@ class Policy(nn.Module):
         if gradient_checkpointing:
             self.model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
             self.model.config.use_cache = False
+        # from_pretrained returns eval mode; Lightning and gradient checkpointing expect train mode.
+        self.model.train()
         self.uses_lora = lora is not None
         self.logprob_chunk = logprob_chunk
         self._reference: Policy | None = None  # plain attribute: not a submodule, not in the state dict

@@ -16,7 +16,7 @@ import torch
 from torch import Tensor
 
 from lit_reason.algorithms.checkpointing import plain_hyperparameters
-from lit_reason.algorithms.evaluation import accuracy_metrics, columns_of
+from lit_reason.algorithms.evaluation import columns_of, validate_batch
 from lit_reason.algorithms.optim import OptimizerSettings
 from lit_reason.policy import Policy
 from lit_reason.rewards.combine import WeightedSum
@@ -113,6 +113,8 @@ class OnPolicyModule(L.LightningModule):
         self.generator = torch.Generator().manual_seed(seed)
         self.iteration = 0
         self.nonfinite_skips = 0
+        self.last_rollout: Rollout | None = None
+        self.last_correct: Tensor | None = None
         self._consecutive_skips = 0
         if kl_coef > 0:
             policy.init_reference()
@@ -159,10 +161,13 @@ class OnPolicyModule(L.LightningModule):
         for name, scores in components.items():
             scored = [s for s in scores if s is not None]
             metrics[f"reward/{name}"] = sum(scored) / len(scored) if scored else float("nan")
+        self.last_correct = None
         if self.verifier is not None:
             ok = [s is not None and s >= 1.0 for s in self.verifier(rollout.prompts, rollout.completions,
                                                                     **rollout.columns)]
             metrics["accuracy"] = sum(ok) / len(ok)
+            self.last_correct = torch.tensor(ok)
+        self.last_rollout = rollout  # read by callbacks (curriculum, sample tables); replaced every iteration
         return rollout, metrics
 
     @property
@@ -241,12 +246,7 @@ class OnPolicyModule(L.LightningModule):
 
     # ------------------------------------------------------------------ validation, optimizers, state
     def validation_step(self, batch: list[dict[str, Any]], batch_idx: int) -> None:
-        if self.verifier is None:
-            return
-        gen = torch.Generator().manual_seed(self.hparams.seed + 1_000_003 * (batch_idx + 1))
-        metrics = accuracy_metrics(self.sampler, batch, self.verifier, self.val_sampling or self.sampling, gen)
-        self.log_dict(metrics, batch_size=len(batch), prog_bar=False)
-        self.log("val_acc", metrics["val/accuracy"], prog_bar=True, logger=False, batch_size=len(batch))
+        validate_batch(self, batch, batch_idx, self.val_sampling or self.sampling)
 
     def configure_optimizers(self) -> dict:
         return self.optimizer_settings.build(self)

@@ -49,3 +49,17 @@ def accuracy_metrics(
         "val/accuracy_sampled": ok.mean(),
         f"val/pass@{sampled.n}": ok.amax(1).mean(),
     }
+
+
+def validate_batch(module: Any, batch: list[dict[str, Any]], batch_idx: int, sampled: SamplingParams) -> None:
+    """The ``validation_step`` of every lit-reason module: logs :func:`accuracy_metrics` under ``val/``.
+
+    The sampling RNG is seeded from the module's ``hparams.seed`` and the batch index, so validation numbers
+    are comparable across evaluations and never disturb the training RNG.
+    """
+    if module.verifier is None:
+        return
+    gen = torch.Generator().manual_seed(module.hparams.seed + 1_000_003 * (batch_idx + 1))
+    metrics = accuracy_metrics(module.sampler, batch, module.verifier, sampled, gen)
+    module.log_dict(metrics, batch_size=len(batch))
+    module.log("val_acc", metrics["val/accuracy"], prog_bar=True, logger=False, batch_size=len(batch))

@@ -13,7 +13,7 @@ import torch
 from torch import Tensor
 
 from lit_reason.algorithms.checkpointing import plain_hyperparameters
-from lit_reason.algorithms.evaluation import accuracy_metrics
+from lit_reason.algorithms.evaluation import validate_batch
 from lit_reason.algorithms.optim import OptimizerSettings
 from lit_reason.losses import aggregate
 from lit_reason.policy import Policy
@@ -65,12 +65,7 @@ class SFTModule(L.LightningModule):
         return loss
 
     def validation_step(self, batch: list[dict[str, Any]], batch_idx: int) -> None:
-        if self.verifier is None:
-            return
-        gen = torch.Generator().manual_seed(self.hparams.seed + 1_000_003 * (batch_idx + 1))
-        metrics = accuracy_metrics(self.sampler, batch, self.verifier, self.val_sampling, gen)
-        self.log_dict(metrics, batch_size=len(batch))
-        self.log("val_acc", metrics["val/accuracy"], prog_bar=True, logger=False, batch_size=len(batch))
+        validate_batch(self, batch, batch_idx, self.val_sampling)
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         plain_hyperparameters(checkpoint)

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import re
 
+from lit_reason.rewards.math_normalize import matching_brace
+
 __all__ = ["extract_answer", "extract_answers", "answer_section"]
 
 _MAX_ANSWER_CHARS = 300
@@ -57,21 +59,8 @@ def answer_section(text: str) -> str:
 
 def _brace_group(text: str, start: int) -> tuple[str, int] | None:
     """Content of the ``{...}`` opening at ``start`` (escaped braces skipped) and its end."""
-    depth = 0
-    i = start
-    while i < len(text):
-        c = text[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0:
-                return text[start + 1 : i], i + 1
-        i += 1
-    return None
+    close = matching_brace(text, start)
+    return (text[start + 1 : close], close + 1) if close >= 0 else None
 
 
 def _boxes(text: str) -> list[str]:

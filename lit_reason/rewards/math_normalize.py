@@ -69,7 +69,7 @@ def _unwrap_math_delimiters(s: str) -> str:
     return s
 
 
-def _matching_brace(s: str, open_idx: int) -> int:
+def matching_brace(s: str, open_idx: int) -> int:
     """Index of the ``}`` closing the ``{`` at ``open_idx`` (escaped braces skipped), or -1."""
     depth, i = 0, open_idx
     while i < len(s):
@@ -98,7 +98,7 @@ def _unwrap_text_commands(s: str) -> tuple[str, list[str]]:
     for m in _TEXT_CMD_RE.finditer(s):
         if m.start() < pos:
             continue
-        end = _matching_brace(s, m.end() - 1)
+        end = matching_brace(s, m.end() - 1)
         if end < 0:
             break
         inner = s[m.end() : end].strip()

@@ -1,6 +1,7 @@
 import json
 
 import pytest
+
 from lit_reason.datamodules import (
     ArithmeticTask,
     DatasetFormatError,
