@@ -12,15 +12,22 @@ normalisation and activation quantisation (Alg. 15 steps 1-2), which nn.Linear d
 
 from __future__ import annotations
 
-import argparse
-import statistics
-import time
+import os
 
-import torch
-from torch import nn
+# Spinning OpenMP workers (the default wait policy) stall every parallel region by a scheduler quantum
+# (~12 ms measured) on an oversubscribed CPU, for nn.Linear and the packed kernel alike; passive waiting
+# avoids it. Must be set before torch loads libgomp; an explicit setting from the caller wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from lit_reason.nn import PackedBitLinear
-from lit_reason.nn._kernel import load_kernel
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+
+from lit_reason.nn import PackedBitLinear  # noqa: E402
+from lit_reason.nn._kernel import load_kernel  # noqa: E402
 
 MIB = 2**20
 SQUARE = [1024, 2048, 4096]
@@ -118,7 +125,8 @@ def main() -> None:
     args = parser.parse_args()
     kernel = load_kernel()
     print(f"torch {torch.__version__}, CPU capability {torch.backends.cpu.get_cpu_capability()}, kernel: "
-          f"{'C (ctypes)' if kernel is not None else 'none: pure-torch path'}")  # fmt: skip
+          f"{'C (ctypes)' if kernel is not None else 'none: pure-torch path'}, "
+          f"OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}")  # fmt: skip
     memory_table()
     for threads in sorted({int(t) for t in args.threads.split(",")}):
         speed_table(threads, args.repeats)

@@ -1,18 +1,22 @@
 """DataModules, installed as ``lit_reason.datamodules``. They yield raw rows and know nothing of models."""
 
-from lit_reason.datamodules.arithmetic import ArithmeticTask, evaluate
-from lit_reason.datamodules.files import DatasetFormatError, read_rows, validate_rows
+from lit_reason.datamodules.arithmetic import ArithmeticTask, canonical, evaluate
+from lit_reason.datamodules.files import DatasetFormatError, read_rows, split_source, validate_rows
 from lit_reason.datamodules.loader import RowLoader
 from lit_reason.datamodules.prompt import PromptDataModule
+from lit_reason.datamodules.sampler import DifficultySampler
 from lit_reason.datamodules.sft import SFTDataModule
 
 __all__ = [
     "ArithmeticTask",
     "DatasetFormatError",
+    "DifficultySampler",
     "PromptDataModule",
     "RowLoader",
     "SFTDataModule",
+    "canonical",
     "evaluate",
     "read_rows",
+    "split_source",
     "validate_rows",
 ]

@@ -20,9 +20,10 @@ class ArithmeticTask:
 
     Args:
         levels: Operand digit counts per difficulty level; row ``difficulty`` is the level's index.
-        ops: Operators drawn uniformly (``+``, ``-``, ``*``), evaluated left to right.
-        template: Prompt text; ``{expr}`` is replaced by the expression (e.g. ``"What is {expr}?"``).
-        completion_template: SFT target; ``{answer}`` is replaced by the answer.
+        ops: Operators drawn uniformly (``+``, ``-``, ``*``), ``*`` before ``+`` and ``-``.
+        template: Prompt text, filled with ``str.format(expr=...)``: double literal braces, e.g.
+            ``"What is {expr}? Put the final answer in \\boxed{{}}."``.
+        completion_template: SFT target, filled with ``str.format(answer=...)``.
         level_weights: Relative frequency of each level; default uniform.
     """
 
@@ -40,10 +41,26 @@ class ArithmeticTask:
             errors.append(f"ops must be drawn from {''.join(_OPS)}, got {self.ops!r}")
         if "{expr}" not in self.template:
             errors.append(f"template must contain {{expr}}, got {self.template!r}")
-        if self.level_weights is not None and (
-            len(self.level_weights) != len(self.levels) or min(self.level_weights) < 0 or sum(self.level_weights) <= 0
+        if "{answer}" not in self.completion_template:
+            errors.append(f"completion_template must contain {{answer}}, got {self.completion_template!r}")
+        for name, text, fill in (
+            ("template", self.template, {"expr": "1+1"}),
+            ("completion_template", self.completion_template, {"answer": "2"}),
         ):
-            errors.append(f"level_weights must be {len(self.levels)} non-negative numbers, got {self.level_weights}")
+            try:
+                text.format(**fill)
+            except (KeyError, IndexError, ValueError) as e:  # a stray brace fails here, not mid-training
+                errors.append(
+                    f"{name} {text!r} is not a valid format string ({e}); write literal braces as {{{{}}}}"
+                )
+        if self.level_weights is not None and (
+            len(self.level_weights) != len(self.levels)
+            or min(self.level_weights) < 0
+            or sum(self.level_weights) <= 0
+        ):
+            errors.append(
+                f"level_weights must be {len(self.levels)} non-negative numbers, got {self.level_weights}"
+            )
         if errors:
             raise ValueError("ArithmeticTask: " + "; ".join(errors))
 
@@ -65,26 +82,52 @@ class ArithmeticTask:
             "difficulty": level,
         }
 
-    def generate(self, n: int, *, seed: int, exclude: set[str] | None = None) -> list[dict[str, Any]]:
-        """``n`` rows, deterministic for ``seed``, none of whose expressions is in ``exclude``.
+    def generate(
+        self, n: int, *, seed: int, exclude: set[str] | None = None, level: int | None = None
+    ) -> list[dict[str, Any]]:
+        """``n`` rows, deterministic for ``seed``, none of whose problems is in ``exclude``.
 
         Repeats are allowed within the set when the level's problem space is small.
+
+        Args:
+            n: Number of rows.
+            seed: Seed of the draw.
+            exclude: Expressions never to return; compared by :func:`canonical` form, so excluding
+                ``"23+45"`` also excludes ``"45+23"``.
+            level: Draw only this level (an index into ``levels``); None draws levels by ``level_weights``.
+
+        Returns:
+            Rows ``{"prompt", "answer", "completion", "difficulty"}``.
+
+        Raises:
+            ValueError: ``level`` is out of range, or too few problems lie outside ``exclude``.
+
+        Example:
+            >>> ArithmeticTask(levels=[[1, 1]]).generate(1, seed=0)[0]["prompt"]
+            '6+0='
         """
-        rng, exclude = random.Random(seed), exclude or set()
+        if level is not None and not 0 <= level < len(self.levels):
+            raise ValueError(f"ArithmeticTask: level must be in [0, {len(self.levels)}), got {level}")
+        rng = random.Random(seed)
+        held_out = {canonical(e) for e in exclude or ()}
         weights = self.level_weights or [1.0] * len(self.levels)
         rows, tries = [], 0
         while len(rows) < n:
             tries += 1
             if tries > 100 * n + 1000:
-                raise ValueError(f"ArithmeticTask: cannot draw {n} problems outside the {len(exclude)} excluded ones")
-            level = rng.choices(range(len(self.levels)), weights)[0]
-            expr = self.expression(rng, level)
-            if expr not in exclude:
-                rows.append(self.row(expr, level))
+                raise ValueError(
+                    f"ArithmeticTask: cannot draw {n} problems outside the {len(held_out)} excluded ones"
+                )
+            # Drawing the level only when none is fixed keeps the stream of level=None runs unchanged.
+            lv = level if level is not None else rng.choices(range(len(self.levels)), weights)[0]
+            expr = self.expression(rng, lv)
+            if canonical(expr) not in held_out:
+                rows.append(self.row(expr, lv))
         return rows
 
     def splits(self, train_size: int, val_size: int, *, seed: int) -> tuple[list[dict], list[dict]]:
-        """Disjoint (train, validation) rows."""
+        """Disjoint (train, validation) rows: no train problem equals a validation one up to reordering
+        the operands of a pure sum or product (see :func:`canonical`)."""
         val = self.generate(val_size, seed=seed + 1)
         held_out = {_expr_of(self, r) for r in val}
         return self.generate(train_size, seed=seed, exclude=held_out), val
@@ -109,6 +152,20 @@ def evaluate(expr: str) -> int:
         terms.append(sign * product)
         sign, product = (1 if ch == "+" else -1), 1
     return sum(terms)
+
+
+def canonical(expr: str) -> str:
+    """The held-out key of an expression: operands sorted when its only operator is ``+`` or ``*``.
+
+    Example:
+        >>> canonical("45+23"), canonical("9-3")
+        ('23+45', '9-3')
+    """
+    ops = {ch for ch in expr if not ch.isdigit()}
+    if len(ops) == 1 and ops <= {"+", "*"}:
+        op = ops.pop()
+        return op.join(sorted(expr.split(op), key=int))
+    return expr
 
 
 def _expr_of(task: ArithmeticTask, row: dict[str, Any]) -> str:

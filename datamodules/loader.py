@@ -11,6 +11,8 @@ from typing import Any
 
 import torch
 
+from lit_reason.datamodules.sampler import DifficultySampler
+
 
 class RowLoader:
     """Iterates over ``rows`` in batches.
@@ -23,6 +25,9 @@ class RowLoader:
         weights: Per-row sampling weights; when given, each epoch draws ``len(rows)`` rows with replacement
             in proportion to them (used by curriculum sampling, report eq 97).
         drop_last: Drop a last incomplete batch.
+        difficulty_sampler: Draw indices from this sampler instead (``shuffle``, ``seed`` and ``weights``
+            are then the sampler's); an epoch is ``len(sampler)`` indices. Its stream position is derived from
+            ``(epoch, position)``, so this loader's state resumes it exactly.
     """
 
     def __init__(
@@ -34,29 +39,52 @@ class RowLoader:
         seed: int = 0,
         weights: list[float] | None = None,
         drop_last: bool = False,
+        difficulty_sampler: DifficultySampler | None = None,
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"RowLoader.batch_size must be >= 1, got {batch_size}")
         self.rows, self.batch_size, self.shuffle, self.seed = rows, batch_size, shuffle, seed
         self.drop_last = drop_last
         self.weights = weights
+        # Not named ``sampler``: Lightning treats an object with that attribute as a torch DataLoader.
+        self.difficulty_sampler = difficulty_sampler
+        if difficulty_sampler is not None and (
+            weights is not None or len(difficulty_sampler.difficulties) != len(rows)
+        ):
+            raise ValueError(
+                "RowLoader: a sampler over all the rows replaces weights; set them on the sampler"
+            )
         self.epoch, self.position = 0, 0
 
     def set_weights(self, weights: list[float] | None) -> None:
-        """Changes the sampling weights; they apply from the next batch drawn."""
+        """Changes the per-row sampling weights; they apply from the next batch drawn (and are saved in
+        ``state_dict`` when the loader draws from a :class:`DifficultySampler`)."""
+        if self.difficulty_sampler is not None:
+            self.difficulty_sampler.set_row_weights(weights)
+            return
         if weights is not None and (len(weights) != len(self.rows) or min(weights) < 0 or sum(weights) <= 0):
-            raise ValueError(f"RowLoader.set_weights needs {len(self.rows)} non-negative weights with a positive sum")
+            raise ValueError(
+                f"RowLoader.set_weights needs {len(self.rows)} non-negative weights with a positive sum"
+            )
         self.weights = weights
 
     def __len__(self) -> int:
-        n = len(self.rows)
+        n = len(self.difficulty_sampler) if self.difficulty_sampler is not None else len(self.rows)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def _batch_indices(self, b: int) -> list[int]:
+        if self.difficulty_sampler is not None:
+            per_epoch = len(self.difficulty_sampler)
+            start = b * self.batch_size
+            count = min(self.batch_size, per_epoch - start)
+            self.difficulty_sampler.position = self.epoch * per_epoch + start + count
+            return self.difficulty_sampler.indices(self.epoch * per_epoch + start, count)
         gen = torch.Generator().manual_seed(self.seed * 1_000_003 + self.epoch)
         n = len(self.rows)
         if self.weights is not None:
-            gen.manual_seed(self.seed * 1_000_003 + self.epoch * 7919 + b)  # weights may change between batches
+            gen.manual_seed(
+                self.seed * 1_000_003 + self.epoch * 7919 + b
+            )  # weights may change between batches
             w = torch.tensor(self.weights, dtype=torch.float64)
             return torch.multinomial(w, min(self.batch_size, n), replacement=True, generator=gen).tolist()
         order = torch.randperm(n, generator=gen) if self.shuffle else torch.arange(n)
@@ -69,8 +97,14 @@ class RowLoader:
             yield [self.rows[i] for i in idx]
         self.epoch, self.position = self.epoch + 1, 0
 
-    def state_dict(self) -> dict[str, int]:
-        return {"epoch": self.epoch, "position": self.position}
+    def state_dict(self) -> dict[str, Any]:
+        """Epoch and batch position (and the sampler's weights): what Lightning saves for an exact resume."""
+        state: dict[str, Any] = {"epoch": self.epoch, "position": self.position}
+        if self.difficulty_sampler is not None:
+            state["sampler"] = self.difficulty_sampler.state_dict()
+        return state
 
-    def load_state_dict(self, state: dict[str, int]) -> None:
+    def load_state_dict(self, state: dict[str, Any]) -> None:
         self.epoch, self.position = state.get("epoch", 0), state.get("position", 0)
+        if self.difficulty_sampler is not None and "sampler" in state:
+            self.difficulty_sampler.load_state_dict(state["sampler"])

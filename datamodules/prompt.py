@@ -9,6 +9,7 @@ import lightning as L
 from lit_reason.datamodules.arithmetic import ArithmeticTask
 from lit_reason.datamodules.files import read_rows, validate_rows
 from lit_reason.datamodules.loader import RowLoader
+from lit_reason.datamodules.sampler import DifficultySampler
 
 
 class PromptDataModule(L.LightningDataModule):
@@ -17,9 +18,17 @@ class PromptDataModule(L.LightningDataModule):
     Every row is validated in ``setup`` (before any training step): a missing field fails with the file,
     row and field named.
 
+    Training batches come from :attr:`train_sampler`, a :class:`DifficultySampler` over the rows'
+    ``difficulty`` column: a new permutation each epoch, or draws weighted by difficulty once a curriculum
+    calls :meth:`set_sampling_weights`. Epochs continue one stream, so RL runs bounded by ``max_steps``
+    see fresh permutations rather than a repeated epoch. The loader's ``state_dict`` (saved by Lightning
+    with the checkpoint) holds the epoch, the batch and the weights, so a resumed run draws the same
+    batches as an uninterrupted one.
+
     Args:
-        train_file: JSONL / JSON / Parquet file, ``datasets`` directory or hub name; or None for ``synthetic``.
-        val_file: Held-out rows, same formats.
+        train_file: JSONL / JSON / Parquet file, ``datasets`` directory or hub name
+            (``name[:config][@split]``, split ``train`` by default); or None for ``synthetic``.
+        val_file: Held-out rows, same formats; a dataset with several splits needs ``@split``.
         synthetic: Generate train and validation rows (disjoint) from this task instead of files.
         train_size: Synthetic training rows.
         val_size: Synthetic validation rows.
@@ -28,7 +37,7 @@ class PromptDataModule(L.LightningDataModule):
         required_fields: Fields every row must have (after ``rename``).
         rename: ``{field in the file: field lit-reason expects}``, e.g. ``{"question": "prompt"}``.
         chat: Wrap string prompts as chat messages (the policy applies its chat template).
-        system_prompt: System message prepended when ``chat`` is on.
+        system_prompt: System message prepended when ``chat`` is on (and to chat prompts without one).
         shuffle: Reshuffle training rows every epoch.
         seed: Seed of the synthetic data and of the shuffling.
     """
@@ -52,6 +61,10 @@ class PromptDataModule(L.LightningDataModule):
         super().__init__()
         if (train_file is None) == (synthetic is None):
             raise ValueError(f"{type(self).__name__}: give exactly one of train_file and synthetic")
+        if system_prompt is not None and not chat:
+            raise ValueError(
+                f"{type(self).__name__}: system_prompt needs chat=True (plain prompts have no system role)"
+            )
         self.train_file, self.val_file, self.synthetic = train_file, val_file, synthetic
         self.train_size, self.val_size = train_size, val_size
         self.batch_size, self.val_batch_size = batch_size, val_batch_size
@@ -61,6 +74,8 @@ class PromptDataModule(L.LightningDataModule):
         self.train_rows: list[dict[str, Any]] = []
         self.val_rows: list[dict[str, Any]] = []
         self.train_loader: RowLoader | None = None
+        self.train_sampler: DifficultySampler | None = None
+        self._state_to_load: dict[str, Any] = {}
 
     @staticmethod
     def default_fields() -> list[str]:
@@ -74,19 +89,40 @@ class PromptDataModule(L.LightningDataModule):
             self.train_rows, self.val_rows = train, val
         else:
             self.train_rows = self._load(self.train_file, self.required_fields)
-            self.val_rows = self._load(self.val_file, ["prompt", "answer"]) if self.val_file else []
+            self.val_rows = (
+                self._load(self.val_file, ["prompt", "answer"], split=None) if self.val_file else []
+            )
         self.train_rows = [self._format(r) for r in self.train_rows]
         self.val_rows = [self._format(r) for r in self.val_rows]
-        self.train_loader = RowLoader(self.train_rows, self.batch_size, shuffle=self.shuffle, seed=self.seed)
+        self.train_sampler = DifficultySampler(
+            [r.get("difficulty") for r in self.train_rows], shuffle=self.shuffle, seed=self.seed
+        )
+        self.train_loader = RowLoader(self.train_rows, self.batch_size, difficulty_sampler=self.train_sampler)
+        if self._state_to_load:
+            self.train_loader.load_state_dict(self._state_to_load)
 
-    def _load(self, source: str, required: list[str]) -> list[dict[str, Any]]:
-        return validate_rows(read_rows(source), source, required, self.rename)
+    def set_sampling_weights(self, weights_by_difficulty: dict[Any, float] | None) -> None:
+        """Weights of the training draws by ``difficulty`` from the next batch on (curriculum, eq 97).
+
+        See :meth:`DifficultySampler.set_sampling_weights`; None returns to uniform epochs.
+        """
+        if self.train_sampler is None:
+            raise RuntimeError(f"{type(self).__name__}.set_sampling_weights: call setup() first")
+        self.train_sampler.set_sampling_weights(weights_by_difficulty)
+
+    def _load(self, source: str, required: list[str], split: str | None = "train") -> list[dict[str, Any]]:
+        return validate_rows(read_rows(source, split=split), source, required, self.rename)
 
     def _format(self, row: dict[str, Any]) -> dict[str, Any]:
-        if not self.chat or not isinstance(row["prompt"], str):
+        if not self.chat:
             return row
-        messages = [{"role": "system", "content": self.system_prompt}] if self.system_prompt else []
-        return {**row, "prompt": messages + [{"role": "user", "content": row["prompt"]}]}
+        prompt = row["prompt"]
+        system = [{"role": "system", "content": self.system_prompt}] if self.system_prompt else []
+        if isinstance(prompt, str):
+            return {**row, "prompt": system + [{"role": "user", "content": prompt}]}
+        if system and prompt[0].get("role") != "system":
+            return {**row, "prompt": system + prompt}
+        return row
 
     def train_dataloader(self) -> RowLoader:
         assert self.train_loader is not None, "setup() first"
@@ -99,8 +135,12 @@ class PromptDataModule(L.LightningDataModule):
         return self.val_dataloader()
 
     def state_dict(self) -> dict[str, Any]:
-        return self.train_loader.state_dict() if self.train_loader else {}
+        """The training loader's position and sampling weights."""
+        return self.train_loader.state_dict() if self.train_loader else dict(self._state_to_load)
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        if state and self.train_loader:
+        """Restores :meth:`state_dict`; before ``setup`` it is kept and applied there."""
+        if self.train_loader is not None:
             self.train_loader.load_state_dict(state)
+        else:
+            self._state_to_load = dict(state)

@@ -75,7 +75,8 @@ static int32_t dot_row(const uint8_t *p, const int8_t *x, int64_t K) {
 void ternary_linear(const int8_t *x, const float *sx, const uint8_t *packed, float w_scale, const float *bias,
                     float *y, int64_t M, int64_t K, int64_t N, int nthreads) {
     const int64_t row_bytes = K / 4;
-#pragma omp parallel for num_threads(nthreads) schedule(static) if (N * K * M >= (1 << 20))
+    /* Threads only pay off past a few million products: below, the fork/join costs more than it saves. */
+#pragma omp parallel for num_threads(nthreads) schedule(static) if (N * K * M >= (1 << 22))
     for (int64_t n = 0; n < N; n++) {
         const uint8_t *p = packed + n * row_bytes;
         const float b = bias ? bias[n] : 0.0f;

@@ -71,9 +71,16 @@ class BitLinear(nn.Linear):
 
     def forward(self, x: Tensor) -> Tensor:
         x_n = self.prepare_input(x)  # (..., K) float32
-        x_q = ste(x_n, self._act_quant(x_n, self.act_bits).dequantize())
-        w_q = ste(self.weight, self._weight_quant(self.weight).dequantize())
-        return F.linear(x_q.to(x.dtype), w_q, self.bias)
+        xq, wq = self._act_quant(x_n, self.act_bits), self._weight_quant(self.weight)
+        sx, sw = xq.scale.detach(), wq.scale.detach()  # (..., 1), ()
+        # Integer levels carried as floats with the STE (eq. 158) on the scaled inputs: the gradient is
+        # the one through the dequantised weight, and the product is exact in float32 (|sums| < 2**24),
+        # so the packed layer reproduces it bit for bit (Alg. 15 steps 4-5: integer product, then rescale).
+        x_int = ste(x_n / sx, xq.values)
+        w_int = ste(self.weight / sw.to(self.weight.dtype), wq.values)
+        y = F.linear(x_int, w_int.float()) * (sx * sw)
+        y = y if self.bias is None else y + self.bias
+        return y.to(x.dtype)
 
     def prepare_input(self, x: Tensor) -> Tensor:
         """Normalise and (a4.8 intermediate states) sparsify; float32 so quantisation is exact."""
@@ -202,7 +209,7 @@ def swap_linear(
     resolve(NORMS, norm, "BitLinear.norm")
     report = SwapReport(variant=variant, total_params=sum(p.numel() for p in model.parameters()))
     conv1d = _conv1d_type()
-    for name, module in list(model.named_modules()):
+    for name, module in list(model.named_modules())[1:]:  # the root cannot replace itself in place
         if isinstance(module, BitLinear):
             report.skipped[name] = "already BitLinear"
         elif isinstance(module, nn.Linear):

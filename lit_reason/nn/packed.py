@@ -23,7 +23,6 @@ PACK_FORMAT = "lit_reason.packed.v1"
 _NORM_CODES = {"none": 0, "rms": 1, "layer": 2}
 _ACT_CODES = {"absmax": 0, "absmean": 1}
 _BLOCK_WEIGHTS = 1 << 20  # torch path: unpack at most this many weights (4 MiB as float32) at a time
-_KERNEL_MAX_TOKENS = 8  # the kernel decodes weights once per token; past this, unpacked blocks + BLAS win
 
 
 def padded_in_features(in_features: int) -> int:
@@ -152,14 +151,18 @@ class PackedBitLinear(nn.Module):
         return sum(b.numel() * b.element_size() for b in self.buffers())
 
     def forward(self, x: Tensor) -> Tensor:
-        x2 = x.reshape(-1, self.in_features).float()  # (M, K)
-        kernel = load_kernel() if x.device.type == "cpu" else None
-        if kernel is not None and x2.shape[0] <= _KERNEL_MAX_TOKENS:
+        # The dtype and shape guards skip no-op dispatches: at batch-1 decode of small layers the Python
+        # overhead is of the order of the product itself.
+        x2 = x if x.dim() == 2 else x.reshape(-1, self.in_features)  # (M, K)
+        x2 = x2 if x2.dtype == torch.float32 else x2.float()
+        kernel = load_kernel() if x.is_cpu else None
+        if kernel is not None:
             y = self._forward_kernel(kernel, x2)
         else:
             with torch.no_grad():
                 y = self._forward_blocks(x2)
-        return y.reshape(*x.shape[:-1], self.out_features).to(x.dtype)
+        y = y if x.dim() == 2 else y.reshape(*x.shape[:-1], self.out_features)
+        return y if x.dtype == torch.float32 else y.to(x.dtype)
 
     def quantize_input(self, x: Tensor) -> tuple[Tensor, Tensor]:
         """Normalise, sparsify and quantise ``(M, K)`` activations: int8 ``(M, K_pad)``, scales ``(M,)``."""
@@ -186,7 +189,9 @@ class PackedBitLinear(nn.Module):
         m, k = x.shape
         k_pad = padded_in_features(k)
         y = torch.empty(m, self.out_features)
-        bias = self.bias.data_ptr() if self.bias is not None else None
+        # model.to(bfloat16) casts the float buffers too; the kernel reads float32.
+        bias_f32 = None if self.bias is None else self.bias.float().contiguous()
+        bias = bias_f32.data_ptr() if bias_f32 is not None else None
         scale, threads = float(self.weight_scale), torch.get_num_threads()
         if self.topk is None and k_pad == k:
             # Common case: one call does normalisation, quantisation and the product.
