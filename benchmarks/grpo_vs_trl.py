@@ -5,7 +5,8 @@ arithmetic prompts x 4 samples per step, at most 64 new tokens, temperature 1.0,
 with beta = 0.04, one optimizer step per 32 completions, learning rate 1e-6, reward
 ``lit_reason.rewards.math.math_accuracy`` (the gold answer comes in the ``answer`` column). The prompts are
 drawn with ``random.Random(0)`` and fed in the same order to both. TRL keeps its own defaults for everything
-else, notably ``gradient_checkpointing=True`` (TRL 1.x) and a micro-batch of 8 completions.
+else, notably ``gradient_checkpointing=True`` (TRL 1.x); its 32 completions of a step go through one
+micro-batch (``per_device_train_batch_size=32``, TRL's default ``gradient_accumulation_steps=1``).
 
 Each engine runs in its own process (this script re-invokes itself with ``--engine lit`` / ``--engine trl``),
 so that one's memory cannot hide in the other's figures. For each it prints seconds per step (median of
@@ -39,6 +40,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 GGUF = ROOT / "models" / "smollm2" / "SmolLM2-135M-Instruct.Q4_1.gguf"
+# TRL builds its reference model with AutoConfig on a path, which cannot read a GGUF: it gets the same
+# de-quantised fp32 weights saved once as a Hugging Face directory.
+HF_EXPORT = ROOT / "build" / "smollm2" / "hf-fp32"
 PROMPTS_PER_STEP = 8
 GROUP = 4
 MAX_NEW_TOKENS = 64
@@ -46,8 +50,11 @@ TEMPERATURE = 1.0
 BETA = 0.04
 LR = 1e-6
 # lit-reason settings found to meet the target on a 2-core CPU (see benchmarks/README.md).
-LIT_MICRO_BATCH = 32
-LIT_GRADIENT_CHECKPOINTING = False
+LIT_MICRO_BATCH = 8
+LIT_GRADIENT_CHECKPOINTING = True
+# TRL: the whole generation batch (8 x 4) in one micro-batch, one generation per optimizer step
+# (gradient_accumulation_steps=1 and steps_per_generation=1 are TRL's defaults).
+TRL_MICRO_BATCH = PROMPTS_PER_STEP * GROUP
 
 
 def make_rows(n: int, seed: int = 0) -> list[dict[str, Any]]:
@@ -153,7 +160,7 @@ def run_trl(args: argparse.Namespace) -> dict[str, Any]:
 
     from lit_reason.rewards.math import math_accuracy as lit_math_accuracy
 
-    model_dir, gguf_file = str(args.model.parent), args.model.name
+    export_hf(args.model, HF_EXPORT)
     checkpointing = args.trl_gradient_checkpointing == "on"
     scores: list[list[float]] = []
 
@@ -166,13 +173,13 @@ def run_trl(args: argparse.Namespace) -> dict[str, Any]:
     config = GRPOConfig(
         output_dir=tempfile.mkdtemp(prefix="grpo_vs_trl_"), max_steps=args.steps, use_cpu=True, bf16=False,
         report_to="none", logging_steps=1, save_strategy="no", learning_rate=LR, beta=BETA,
-        per_device_train_batch_size=PROMPTS_PER_STEP, gradient_accumulation_steps=GROUP,
+        per_device_train_batch_size=args.trl_micro_batch,
+        gradient_accumulation_steps=PROMPTS_PER_STEP * GROUP // args.trl_micro_batch,
         num_generations=GROUP, max_completion_length=MAX_NEW_TOKENS, temperature=TEMPERATURE,
-        shuffle_dataset=False, model_init_kwargs={"gguf_file": gguf_file, "dtype": "float32"}, **extra,
+        shuffle_dataset=False, model_init_kwargs={"dtype": "float32"}, **extra,
     )
     assert config.generation_batch_size == PROMPTS_PER_STEP * GROUP, config.generation_batch_size
-    tokenizer = AutoTokenizer.from_pretrained(model_dir, gguf_file=gguf_file, padding_side="left",
-                                              truncation_side="left")
+    tokenizer = AutoTokenizer.from_pretrained(HF_EXPORT, padding_side="left", truncation_side="left")
     gen = {"s": 0.0, "tokens": 0}
 
     class Timer(TrainerCallback):
@@ -191,7 +198,7 @@ def run_trl(args: argparse.Namespace) -> dict[str, Any]:
             print(f"[trl] step {len(self.steps)}: {self.steps[-1]['s']:.1f} s, "
                   f"{self.steps[-1]['tokens_per_s']:.0f} tok/s, reward {self.steps[-1]['reward']:.3f}", flush=True)
 
-    trainer = GRPOTrainer(model=model_dir, reward_funcs=math_accuracy, args=config,
+    trainer = GRPOTrainer(model=str(HF_EXPORT), reward_funcs=math_accuracy, args=config,
                           train_dataset=Dataset.from_list(make_rows(args.steps * PROMPTS_PER_STEP)),
                           processing_class=tokenizer, callbacks=[Timer()])
     generate = trainer._generate_single_turn
@@ -206,9 +213,29 @@ def run_trl(args: argparse.Namespace) -> dict[str, Any]:
     trainer._generate_single_turn = timed_generate
     trainer.train()
     timer = next(c for c in trainer.callback_handler.callbacks if isinstance(c, Timer))
-    settings = (f"per_device_train_batch_size={PROMPTS_PER_STEP}, gradient_accumulation_steps={GROUP}, "
+    settings = (f"per_device_train_batch_size={config.per_device_train_batch_size}, "
+                f"gradient_accumulation_steps={config.gradient_accumulation_steps}, "
                 f"gradient_checkpointing={trainer.args.gradient_checkpointing}")
     return summarise(timer.steps, "TRL", settings)
+
+
+def export_hf(gguf: Path, out: Path) -> None:
+    """Saves the GGUF's de-quantised fp32 model and tokenizer to ``out`` once, in a separate process (so
+    that the conversion's memory is not charged to the TRL run)."""
+    if not (out / "config.json").is_file():
+        subprocess.run([sys.executable, __file__, "--engine", "export", "--model", str(gguf)], check=True)
+
+
+def _export(gguf: Path, out: Path) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name).save_pretrained(out)
+    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+    # The weights are plain fp32 tensors once de-quantised; only the GGUF marker blocks saving them.
+    model.hf_quantizer = None
+    del model.config.quantization_config
+    model.save_pretrained(out)
 
 
 # ---------------------------------------------------------------------------------------------- driver
@@ -220,7 +247,8 @@ def run_child(engine: str, args: argparse.Namespace) -> dict[str, Any]:
                "--threads", str(args.threads), "--model", str(args.model),
                "--micro-batch-size", str(args.micro_batch_size),
                "--lit-gradient-checkpointing", args.lit_gradient_checkpointing,
-               "--trl-gradient-checkpointing", args.trl_gradient_checkpointing]
+               "--trl-gradient-checkpointing", args.trl_gradient_checkpointing,
+               "--trl-micro-batch", str(args.trl_micro_batch)]
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
         print(f"== {engine}: {' '.join(cmd[1:])}", flush=True)
         proc = subprocess.run(cmd, env=env, cwd=ROOT)
@@ -250,7 +278,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    default="on" if LIT_GRADIENT_CHECKPOINTING else "off")
     p.add_argument("--trl-gradient-checkpointing", choices=["on", "off"], default="on",
                    help="'on' is TRL's default; 'off' overrides it")
-    p.add_argument("--engine", choices=["both", "lit", "trl"], default="both")
+    p.add_argument("--trl-micro-batch", type=int, default=TRL_MICRO_BATCH, choices=[1, 2, 4, 8, 16, 32],
+                   help="TRL per_device_train_batch_size; gradient accumulation makes up 32 completions")
+    p.add_argument("--engine", choices=["both", "lit", "trl", "export"], default="both")
     p.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.steps < 2:
@@ -262,6 +292,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if not args.model.is_file():
         sys.exit(f"grpo_vs_trl: {args.model} is missing; run `make smollm2` to fetch it")
+    if args.engine == "export":
+        _export(args.model, HF_EXPORT)
+        return
     if args.engine != "both":
         import torch
 

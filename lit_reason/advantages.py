@@ -115,3 +115,240 @@ def whiten(x: Tensor, mask: Tensor | None = None, *, shift_mean: bool = True, ep
     if not shift_mean:
         out = out + mean
     return torch.where(valid, out, zero)
+
+
+def _check_token_inputs(rewards: Tensor, values: Tensor, mask: Tensor) -> Tensor:
+    """Validate (B, T) shapes; return ``mask`` as bool."""
+    if rewards.dim() != 2 or rewards.shape != values.shape or mask.shape != rewards.shape:
+        raise ValueError(
+            f"rewards, values and mask must all be (B, T); got {tuple(rewards.shape)}, "
+            f"{tuple(values.shape)} and {tuple(mask.shape)}"
+        )
+    return mask.bool()
+
+
+def gae(rewards: Tensor, values: Tensor, mask: Tensor, *, gamma: float = 1.0, lam: float = 0.95) -> Tensor:
+    """Generalised Advantage Estimation ``A_t = sum_l (gamma * lam)^l delta_{t+l}``.
+
+    Report sec 2.5 eq. 8 with ``delta_t = r_t + gamma V(s_{t+1}) - V(s_t)``; Schulman et al. 2016
+    (arXiv:1506.02438) eq. 16. Returns raw advantages: whitening is the separate call ``whiten``.
+
+    Decisions:
+    - A completion is right-padded: the state after its last valid token is terminal, so
+      ``V(s_{T_i}) = 0`` (no bootstrap), as for an LLM episode that ended or hit the budget.
+    - Masked entries of ``rewards`` and ``values`` are never read (they may hold NaN) and masked
+      advantages are 0.
+
+    Args:
+        rewards: Per-token rewards, (B, T); usually the sequence reward on the last valid token.
+        values: Critic values ``V(s_t)`` of the state before each token, (B, T).
+        mask: Valid-token mask, (B, T); valid tokens form a prefix of each row.
+        gamma: Discount factor in [0, 1].
+        lam: GAE lambda in [0, 1]: 0 gives one-step TD (eq. 21), 1 Monte Carlo.
+
+    Returns:
+        Advantages, (B, T), 0 at masked entries.
+
+    Raises:
+        ValueError: Mismatched shapes, gamma or lam outside [0, 1], or a non-finite valid entry.
+
+    Example:
+        >>> gae(torch.tensor([[0.0, 1.0]]), torch.tensor([[0.5, 0.5]]), torch.ones(1, 2), gamma=1, lam=1).tolist()
+        [[0.5, 0.5]]
+    """
+    valid = _check_token_inputs(rewards, values, mask)
+    for name, x in (("gamma", gamma), ("lam", lam)):
+        if not 0.0 <= x <= 1.0:
+            raise ValueError(f"{name} must be in [0, 1]; got {x}")
+    zero = torch.zeros((), dtype=values.dtype, device=values.device)
+    r, v = torch.where(valid, rewards, zero), torch.where(valid, values, zero)
+    _check_finite(r, "reward")
+    _check_finite(v, "value")
+    adv = torch.zeros_like(v)
+    running = torch.zeros_like(v[:, 0])  # (B,)
+    next_value = torch.zeros_like(v[:, 0])
+    for t in range(v.shape[1] - 1, -1, -1):
+        delta = r[:, t] + gamma * next_value - v[:, t]
+        running = torch.where(valid[:, t], delta + gamma * lam * running, zero)
+        adv[:, t] = running
+        next_value = torch.where(valid[:, t], v[:, t], zero)  # padding after the end is terminal
+    return adv
+
+
+def returns(advantages: Tensor, values: Tensor, mask: Tensor) -> Tensor:
+    """Value targets ``R_t = A_t + V(s_t)`` (the lambda-return when ``advantages`` come from ``gae``).
+
+    Report eq. 18's ``V_t^target``; with ``lam = 1`` and ``gamma = 1`` this is the Monte Carlo
+    return, the sum of the remaining rewards.
+
+    Args:
+        advantages: (B, T) advantages, e.g. from ``gae``.
+        values: (B, T) the values they were computed with.
+        mask: (B, T) valid-token mask.
+
+    Returns:
+        (B, T) targets, 0 at masked entries.
+
+    Example:
+        >>> returns(torch.tensor([[0.5, 0.5]]), torch.tensor([[0.5, 0.5]]), torch.ones(1, 2)).tolist()
+        [[1.0, 1.0]]
+    """
+    valid = _check_token_inputs(advantages, values, mask)
+    zero = torch.zeros((), dtype=values.dtype, device=values.device)
+    return torch.where(valid, advantages + values, zero)
+
+
+def _group_sums(rewards: Tensor, group: Tensor) -> tuple[Tensor, Tensor]:
+    """Per-sample (sum of its group's rewards, size of its group), both (B,) float64."""
+    if rewards.dim() != 1 or group.shape != rewards.shape:
+        raise ValueError(
+            f"rewards and group must both be (B,); got {tuple(rewards.shape)} and {tuple(group.shape)}"
+        )
+    if group.is_floating_point() or group.is_complex() or group.dtype == torch.bool:
+        raise ValueError(f"group must be an integer tensor of ids; got dtype {group.dtype}")
+    _check_finite(rewards, "reward")
+    r = rewards.to(torch.float64)
+    _, idx = torch.unique(group, return_inverse=True)
+    n = int(idx.max()) + 1 if idx.numel() else 0
+    zeros = torch.zeros(n, dtype=torch.float64, device=r.device)
+    return zeros.index_add(0, idx, r)[idx], zeros.index_add(0, idx, torch.ones_like(r))[idx]
+
+
+def _out_dtype(rewards: Tensor) -> torch.dtype:
+    return rewards.dtype if rewards.is_floating_point() else torch.get_default_dtype()
+
+
+def leave_one_out_baseline(rewards: Tensor, group: Tensor) -> Tensor:
+    """RLOO baseline ``b_i = (sum_{j in g(i)} r_j - r_i) / (K - 1)``, the mean of the other samples.
+
+    Report sec 6.10.2 eq. 62; Ahmadian et al. 2024 (arXiv:2402.14740) eq. 6. A group of one sample
+    (``K = 1``) has no other sample: its baseline is its own reward, so its advantage is 0 (no signal),
+    as ``group_normalized`` does.
+
+    Args:
+        rewards: (B,) scalar rewards.
+        group: (B,) integer group ids; the K samples of one prompt share an id.
+
+    Returns:
+        (B,) baselines.
+
+    Example:
+        >>> leave_one_out_baseline(torch.tensor([1.0, 0.0, 0.0]), torch.tensor([0, 0, 0])).tolist()
+        [0.0, 0.5, 0.5]
+    """
+    total, count = _group_sums(rewards, group)
+    r = rewards.to(torch.float64)
+    b = torch.where(count > 1, (total - r) / (count - 1).clamp(min=1), r)
+    return b.to(_out_dtype(rewards))
+
+
+def leave_one_out(rewards: Tensor, group: Tensor) -> Tensor:
+    """RLOO advantages ``A_i = r_i - mean_{j != i in g(i)} r_j`` (report eq. 62).
+
+    Equal to ``K / (K - 1) * (r_i - mean_g r)``; 0 for a group of one sample.
+
+    Args:
+        rewards: (B,) scalar rewards.
+        group: (B,) integer group ids.
+
+    Returns:
+        (B,) advantages.
+
+    Example:
+        >>> leave_one_out(torch.tensor([1.0, 0.0, 0.0]), torch.tensor([0, 0, 0])).tolist()
+        [1.0, -0.5, -0.5]
+    """
+    return rewards.to(_out_dtype(rewards)) - leave_one_out_baseline(rewards, group)
+
+
+def group_mean_baseline(rewards: Tensor, group: Tensor) -> Tensor:
+    """REINFORCE baseline ``b = (1/K) sum_i R(x, y_i)``, the mean of the sample's own group (eq. 61).
+
+    Report sec 6.10.1 ("self average"). Includes the sample itself, so it is slightly biased;
+    ``leave_one_out_baseline`` is the unbiased version.
+
+    Args:
+        rewards: (B,) scalar rewards.
+        group: (B,) integer group ids.
+
+    Returns:
+        (B,) baselines.
+
+    Example:
+        >>> group_mean_baseline(torch.tensor([1.0, 0.0, 4.0]), torch.tensor([0, 0, 1])).tolist()
+        [0.5, 0.5, 4.0]
+    """
+    total, count = _group_sums(rewards, group)
+    return (total / count).to(_out_dtype(rewards))
+
+
+def batch_mean_baseline(rewards: Tensor, group: Tensor) -> Tensor:
+    """REINFORCE baseline ``b = mean reward of the batch`` (eq. 61, "constant baseline R-bar").
+
+    Args:
+        rewards: (B,) scalar rewards.
+        group: (B,) group ids; unused, accepted so that every baseline has one signature.
+
+    Returns:
+        (B,) baselines, all equal.
+
+    Example:
+        >>> batch_mean_baseline(torch.tensor([1.0, 0.0, 2.0]), torch.tensor([0, 0, 1])).tolist()
+        [1.0, 1.0, 1.0]
+    """
+    _group_sums(rewards, group)  # validation only
+    r = rewards.to(_out_dtype(rewards))
+    return r.mean().expand_as(r).clone() if r.numel() else r
+
+
+def ema_update(mean: Tensor, rewards: Tensor, *, decay: float) -> Tensor:
+    """One step of the exponential moving average ``mu_t = beta mu_{t-1} + (1 - beta) mean(r_t)``.
+
+    Report sec 8.3.3 eq. 122, applied to a batch's mean reward. Used as the EMA baseline of
+    REINFORCE (eq. 61's R-bar estimated across iterations); the caller keeps ``mean`` as state.
+
+    Args:
+        mean: 0-dim previous average.
+        rewards: (B,) this batch's rewards.
+        decay: beta in [0, 1).
+
+    Returns:
+        0-dim updated average.
+
+    Example:
+        >>> round(ema_update(torch.tensor(0.0), torch.tensor([1.0, 3.0]), decay=0.9).item(), 6)
+        0.2
+    """
+    if not 0.0 <= decay < 1.0:
+        raise ValueError(f"decay must be in [0, 1); got {decay}")
+    _check_finite(rewards, "reward")
+    return decay * mean + (1.0 - decay) * rewards.to(mean.dtype).mean()
+
+
+def last_token_rewards(rewards: Tensor, mask: Tensor) -> Tensor:
+    """Place each sequence reward on its completion's last valid token: (B,) -> (B, T).
+
+    The token-level reward of PPO for LLMs (report sec 3.1.6; Ouyang et al. 2022, InstructGPT,
+    arXiv:2203.02155): the outcome reward arrives when the episode ends; the per-token KL penalty is
+    added to it by the caller. A fully masked row gets no reward.
+
+    Args:
+        rewards: (B,) sequence rewards.
+        mask: (B, T) valid-token mask; valid tokens form a prefix of each row.
+
+    Returns:
+        (B, T) rewards, zero except at each row's last valid token.
+
+    Example:
+        >>> last_token_rewards(torch.tensor([2.0, 5.0]), torch.tensor([[1, 1, 0], [1, 1, 1]])).tolist()
+        [[0.0, 2.0, 0.0], [0.0, 0.0, 5.0]]
+    """
+    if rewards.dim() != 1 or mask.dim() != 2 or mask.shape[0] != rewards.shape[0]:
+        raise ValueError(f"rewards must be (B,) and mask (B, T); got {tuple(rewards.shape)}, {tuple(mask.shape)}")
+    _check_finite(rewards, "reward")
+    valid = mask.bool()
+    lengths = valid.sum(1)  # (B,)
+    last = (lengths - 1).clamp(min=0)
+    out = torch.zeros(mask.shape, dtype=_out_dtype(rewards), device=rewards.device)
+    out[torch.arange(mask.shape[0], device=mask.device), last] = torch.where(lengths > 0, rewards.to(out.dtype), 0.0)
+    return out

@@ -3,6 +3,8 @@
 from lit_reason.algorithms.base import LossOutput, OnPolicyModule
 from lit_reason.algorithms.grpo import GRPO
 from lit_reason.algorithms.optim import OptimizerSettings
+from lit_reason.algorithms.ppo import PPO
+from lit_reason.algorithms.reinforce import REINFORCE, RLOO
 from lit_reason.algorithms.sft import SFTModule
 
-__all__ = ["GRPO", "LossOutput", "OnPolicyModule", "OptimizerSettings", "SFTModule"]
+__all__ = ["GRPO", "PPO", "REINFORCE", "RLOO", "LossOutput", "OnPolicyModule", "OptimizerSettings", "SFTModule"]

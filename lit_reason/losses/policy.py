@@ -142,9 +142,6 @@ def approx_kl(logp: Tensor, old_logp: Tensor, mask: Tensor) -> Tensor:
     return token_mean(k3, mask)
 
 
-POLICY_LOSSES = {"clip": clipped_surrogate}
-
-
 def resolve_policy_loss(name: str):
     """Return the per-token policy loss registered as ``name`` in ``POLICY_LOSSES``.
 
@@ -152,9 +149,157 @@ def resolve_policy_loss(name: str):
         name: A key of ``POLICY_LOSSES`` (e.g. ``"clip"``).
 
     Returns:
-        A function ``(logp, old_logp, advantages, *, eps_low, eps_high) -> Tensor (B, T)``.
+        A function ``(logp, old_logp, advantages, *, <its hyperparameters>) -> Tensor (B, T)``.
 
     Raises:
         ValueError: Unknown name; the message lists the valid names.
     """
     return resolve(POLICY_LOSSES, name, what="policy loss")
+
+
+def dual_clip_surrogate(
+    logp: Tensor,
+    old_logp: Tensor,
+    advantages: Tensor,
+    *,
+    eps_low: float = 0.2,
+    eps_high: float = 0.2,
+    clip_c: float = 3.0,
+) -> Tensor:
+    """Per-token dual-clip PPO loss: ``-max(min(r*A, clip(r)*A), c*A)`` where ``A < 0``.
+
+    Report sec 3.1.5 eq. 20; Ye et al. 2020, "Mastering Complex Control in MOBA Games with Deep RL"
+    (arXiv:1912.09729) eq. 5. With a negative advantage and a very large ratio the clipped
+    objective ``r*A`` is unbounded below; the second clip bounds it at ``c*A``.
+
+    Deliberate deviation from eq. 20 as printed: the outer ``max`` applies only where ``A < 0``, as in
+    the original paper. Applied to ``A > 0`` it would replace every objective by ``c*A > clip(r)*A``
+    and remove the policy gradient.
+
+    Args:
+        logp: Current log-probabilities of the sampled tokens, (B, T).
+        old_logp: Log-probabilities under the sampling policy, (B, T).
+        advantages: (B,) or (B, T).
+        eps_low: Lower clip range, in [0, 1).
+        eps_high: Upper clip range, >= 0.
+        clip_c: The lower bound's coefficient c > 1.
+
+    Returns:
+        Per-token loss, (B, T).
+
+    Raises:
+        ValueError: Mismatched shapes, an out-of-range epsilon, or ``clip_c <= 1``.
+
+    Example:
+        >>> logp = torch.log(torch.tensor([[5.0, 5.0]]))
+        >>> dual_clip_surrogate(logp, torch.zeros(1, 2), torch.tensor([[-1.0, 1.0]])).tolist()
+        [[3.0, -1.2000000476837158]]
+    """
+    if clip_c <= 1.0:
+        raise ValueError(f"clip_c must be > 1; got {clip_c}")
+    unclipped, clipped = _surrogate_terms(logp, old_logp, advantages, eps_low, eps_high)
+    adv = _per_token_advantages(advantages, logp)
+    objective = torch.minimum(unclipped, clipped)
+    objective = torch.where(adv < 0, torch.maximum(objective, clip_c * adv), objective)
+    return -objective
+
+
+def kl_penalty_surrogate(
+    logp: Tensor,
+    old_logp: Tensor,
+    advantages: Tensor,
+    *,
+    beta: float = 0.01,
+) -> Tensor:
+    """Per-token PPO-penalty loss ``-(r*A - beta * KL[pi_old || pi])``, without clipping.
+
+    Report sec 3.1.5 eq. 19; Schulman et al. 2017 (arXiv:1707.06347) eq. 8. The KL is estimated per
+    token from the tokens pi_old sampled, with the k3 estimator ``(r - 1) - log r`` (>= 0, unbiased;
+    Schulman 2020). The adaptive beta rule of eq. 19 is a callback's job (``AdaptiveKLController``).
+
+    Args:
+        logp: Current log-probabilities, (B, T).
+        old_logp: Sampling-policy log-probabilities, (B, T).
+        advantages: (B,) or (B, T).
+        beta: Penalty coefficient >= 0.
+
+    Returns:
+        Per-token loss, (B, T).
+
+    Raises:
+        ValueError: Mismatched shapes or ``beta < 0``.
+
+    Example:
+        >>> logp = torch.log(torch.tensor([[2.0]]))
+        >>> round(kl_penalty_surrogate(logp, torch.zeros(1, 1), torch.tensor([1.0]), beta=1.0).item(), 6)
+        -1.693147
+    """
+    if logp.shape != old_logp.shape:
+        raise ValueError(f"logp {tuple(logp.shape)} and old_logp {tuple(old_logp.shape)} differ in shape")
+    if beta < 0:
+        raise ValueError(f"beta must be >= 0; got {beta}")
+    adv = _per_token_advantages(advantages, logp)
+    log_ratio = logp - old_logp
+    kl = torch.expm1(log_ratio) - log_ratio  # k3 of KL(pi_old || pi), (B, T)
+    return -(torch.exp(log_ratio) * adv - beta * kl)
+
+
+def entropy_surrogate(logp: Tensor, entropy: Tensor) -> Tensor:
+    """Per-token loss whose gradient is, in expectation, minus the gradient of the policy's entropy.
+
+    ``(sg(logp) + sg(H)) * logp`` with ``sg`` stop-gradient: for tokens sampled from pi,
+    ``E[-log pi * grad log pi] = grad H`` (score-function estimator; the entropy ``H`` is a
+    per-state baseline that leaves the expectation unchanged and lowers the variance). Minimising it
+    with a positive coefficient raises the entropy: the bonus ``c_2 S[pi]`` of report eq. 18.
+
+    Deliberate deviation from eq. 18: the exact entropy needs the full (B, T, V) distribution with
+    gradients; the sampled-token estimate needs only the chosen tokens' log-probabilities.
+
+    Args:
+        logp: Log-probabilities of the sampled tokens, (B, T), with gradient.
+        entropy: Exact per-token entropies, (B, T), without gradient (``Policy.token_logprobs``).
+
+    Returns:
+        Per-token loss, (B, T).
+
+    Example:
+        >>> entropy_surrogate(torch.tensor([[-1.0]]), torch.tensor([[0.5]])).item()
+        0.5
+    """
+    if logp.shape != entropy.shape:
+        raise ValueError(f"logp {tuple(logp.shape)} and entropy {tuple(entropy.shape)} differ in shape")
+    return (logp.detach() + entropy.detach()) * logp
+
+
+def policy_gradient(logp: Tensor, old_logp: Tensor, advantages: Tensor) -> Tensor:
+    """Per-token REINFORCE loss ``-r * A`` with ``r = pi / pi_old`` and no clipping.
+
+    Report sec 6.10.1 eq. 61 (Williams 1992): at ``r = 1`` (on-policy) its gradient is exactly
+    ``-A * grad log pi``; on later minibatches of the same rollout the ratio is the importance weight
+    that keeps the estimate unbiased.
+
+    Args:
+        logp: Current log-probabilities, (B, T).
+        old_logp: Sampling-policy log-probabilities, (B, T).
+        advantages: (B,) or (B, T), e.g. ``R - b``.
+
+    Returns:
+        Per-token loss, (B, T).
+
+    Example:
+        >>> policy_gradient(torch.zeros(1, 2), torch.zeros(1, 2), torch.tensor([0.5])).tolist()
+        [[-0.5, -0.5]]
+    """
+    if logp.shape != old_logp.shape:
+        raise ValueError(f"logp {tuple(logp.shape)} and old_logp {tuple(old_logp.shape)} differ in shape")
+    return -torch.exp(logp - old_logp) * _per_token_advantages(advantages, logp)
+
+
+# Per-token policy losses selectable by name (PPO ``policy_loss``); each takes (logp, old_logp, advantages)
+# and its own keyword-only hyperparameters.
+POLICY_LOSSES = {
+    "clip": clipped_surrogate,
+    "dual_clip": dual_clip_surrogate,
+    "kl_penalty": kl_penalty_surrogate,
+    "pg": policy_gradient,
+}

@@ -1,0 +1,179 @@
+"""PPO with a critic for LLMs (report sec 3.1, eq 8, 17-22).
+
+Schulman et al. 2017 (arXiv:1707.06347); the LLM recipe of Ouyang et al. 2022 (InstructGPT,
+arXiv:2203.02155) and Huang et al. 2024 ("The N+ implementation details of RLHF with PPO",
+arXiv:2403.17031). Each completion token is an action: the sequence reward arrives on the last token,
+minus ``kl_coef`` times the per-token KL to the reference on every token (``kl_in_reward``); a critic
+(``heads.Critic``, three forms of sec 3.1.6) gives ``V(s_t)``; GAE (eq 8) gives advantages and
+lambda-returns; the loss is the policy loss (eq 17; ``dual_clip`` eq 20 or ``kl_penalty`` eq 19 by
+name) plus ``vf_coef`` times the (optionally clipped) value loss, minus the entropy bonus (eq 18), over
+``update_epochs`` x minibatches of one rollout. ``advantage_level: sequence`` is eq 22,
+``A = R - V(q)``, with the whole-sequence return as every token's value target.
+
+Deliberate deviations:
+- The entropy bonus uses the sampled-token score-function estimate (``losses.entropy_surrogate``),
+  not the full-vocabulary entropy with gradients.
+- Advantages are whitened over the rollout's valid tokens by default (``whiten_advantages``), as
+  every public PPO-for-LLM implementation does; eq 8 itself is raw.
+- With ``kl_in_reward: false`` the KL term goes into the loss per token, as in GRPO.
+"""
+
+from __future__ import annotations
+
+import inspect
+from functools import partial
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from lit_reason.advantages import gae, last_token_rewards, returns, whiten
+from lit_reason.algorithms.base import LossOutput, OnPolicyModule
+from lit_reason.heads import Critic
+from lit_reason.losses import aggregate, approx_kl, clip_fraction, kl_penalty, resolve_policy_loss
+from lit_reason.losses.policy import entropy_surrogate
+from lit_reason.losses.value import explained_variance, value_loss
+from lit_reason.rollout import Rollout
+
+ADVANTAGE_LEVELS = ("token", "sequence")
+
+
+class PPO(OnPolicyModule):
+    """Proximal Policy Optimization with a learned critic.
+
+    Args:
+        critic: Critic form: ``separate`` (own backbone), ``shared`` (policy backbone + head) or
+            ``frozen`` (frozen backbone copy + trainable head).
+        value_init_std: Initial weight scale of the value head (0: every value starts at 0).
+        gamma: Discount of GAE.
+        lam: Lambda of GAE.
+        vf_coef: c_1 of eq 18, the value loss weight.
+        value_clip: Clip range of the value loss around the collection-time values; None for none.
+        entropy_coef: c_2 of eq 18 (callbacks may change ``self.entropy_coef``).
+        policy_loss: ``clip`` (eq 17), ``dual_clip`` (eq 20), ``kl_penalty`` (eq 19) or ``pg``.
+        eps_low: Lower clip range of ``clip`` / ``dual_clip``.
+        eps_high: Upper clip range of ``clip`` / ``dual_clip``.
+        dual_clip_c: c of ``dual_clip``.
+        penalty_beta: beta of ``kl_penalty`` (KL to the sampling policy, not to the reference).
+        advantage_level: ``token`` (GAE, eq 8) or ``sequence`` (eq 22).
+        whiten_advantages: Normalise advantages over the rollout's valid tokens.
+        kl_in_reward: Subtract ``kl_coef`` x per-token KL to the reference from the token rewards
+            (else add it to the loss).
+        **kwargs: Everything of :class:`OnPolicyModule` (policy, rewards, sampling, kl_coef, ...).
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        critic: str = "separate",
+        value_init_std: float = 0.0,
+        gamma: float = 1.0,
+        lam: float = 0.95,
+        vf_coef: float = 0.1,
+        value_clip: float | None = 0.2,
+        entropy_coef: float = 0.0,
+        policy_loss: str = "clip",
+        eps_low: float = 0.2,
+        eps_high: float = 0.2,
+        dual_clip_c: float = 3.0,
+        penalty_beta: float = 0.01,
+        advantage_level: str = "token",
+        whiten_advantages: bool = True,
+        kl_in_reward: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.save_hyperparameters(ignore=["policy"])
+        errors = []
+        if advantage_level not in ADVANTAGE_LEVELS:
+            errors.append(f"advantage_level must be one of {ADVANTAGE_LEVELS}, got {advantage_level!r}")
+        if not (0 <= gamma <= 1 and 0 <= lam <= 1):
+            errors.append(f"gamma and lam must be in [0, 1], got {gamma}, {lam}")
+        if vf_coef < 0 or entropy_coef < 0:
+            errors.append(f"vf_coef and entropy_coef must be >= 0, got {vf_coef}, {entropy_coef}")
+        if value_clip is not None and value_clip <= 0:
+            errors.append(f"value_clip must be > 0 or null, got {value_clip}")
+        try:
+            fn = resolve_policy_loss(policy_loss)
+        except ValueError as e:
+            errors.append(f"policy_loss: {e}")
+        if errors:
+            raise ValueError("PPO: " + "; ".join(errors))
+        options = {"eps_low": eps_low, "eps_high": eps_high, "clip_c": dual_clip_c, "beta": penalty_beta}
+        accepted = inspect.signature(fn).parameters
+        self._policy_loss = partial(fn, **{k: v for k, v in options.items() if k in accepted})
+        self._estimate = self._gae if advantage_level == "token" else self._sequence_level
+        self.critic = Critic(self.policy, critic, value_init_std)
+        self.entropy_coef = entropy_coef
+
+    # ------------------------------------------------------------------ collection and advantages
+    @torch.no_grad()
+    def collect(self, rows: list[dict[str, Any]]) -> tuple[Rollout, dict[str, float]]:
+        """The base collection, plus the critic's values at collection time (the old values)."""
+        rollout, metrics = super().collect(rows)
+        rollout.values = self.critic(rollout.input_ids, rollout.attention_mask, rollout.completion_mask)
+        return rollout, metrics
+
+    def advantages(self, rollout: Rollout) -> Tensor:
+        """Token rewards, then GAE or eq 22; also fills ``rollout.token_rewards`` and ``rollout.returns``."""
+        mask = rollout.completion_mask
+        token_rewards = last_token_rewards(rollout.rewards, mask)  # (B, T)
+        if self.hparams.kl_in_reward and rollout.ref_logprobs is not None:
+            kl = kl_penalty(rollout.old_logprobs, rollout.ref_logprobs, kind=self.hparams.kl_estimator)
+            token_rewards = token_rewards - self.kl_coef * torch.where(mask.bool(), kl, 0.0)
+        rollout.token_rewards = token_rewards
+        adv, rollout.returns = self._estimate(token_rewards, rollout.values, mask)
+        if not self.hparams.whiten_advantages:
+            return adv
+        return whiten(adv, mask) if adv.dim() == 2 else whiten(adv)
+
+    def _gae(self, token_rewards: Tensor, values: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
+        adv = gae(token_rewards, values, mask, gamma=self.hparams.gamma, lam=self.hparams.lam)  # (B, T)
+        return adv, returns(adv, values, mask)
+
+    def _sequence_level(self, token_rewards: Tensor, values: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
+        """Eq 22: ``A = R - V(q)`` per sequence; every token's value target is the sequence return R."""
+        ret = token_rewards.sum(1)  # (B,) undiscounted return
+        adv = ret - values[:, 0]  # V(q): the value of the state before the first completion token
+        return adv, torch.where(mask.bool(), ret.unsqueeze(1), 0.0)  # (B,), (B, T)
+
+    # ------------------------------------------------------------------ loss
+    def loss(self, minibatch: Rollout) -> LossOutput:
+        mb, hp = minibatch, self.hparams
+        mask = mb.completion_mask
+        stats = self.policy.token_logprobs(
+            mb.input_ids, mb.attention_mask, mask, temperature=self._logprob_temperature, entropy=True
+        )
+        per_token = self._policy_loss(stats.logprobs, mb.old_logprobs, mb.advantages)  # (B, T)
+        if self.entropy_coef > 0:
+            per_token = per_token + self.entropy_coef * entropy_surrogate(stats.logprobs, stats.entropy)
+        metrics = {
+            "entropy": aggregate(stats.entropy, mask, "token"),
+            "clip_frac": clip_fraction(stats.logprobs, mb.old_logprobs, mb.advantages, mask,
+                                       eps_low=hp.eps_low, eps_high=hp.eps_high),
+            "approx_kl_old": approx_kl(stats.logprobs, mb.old_logprobs, mask),
+        }
+        if mb.ref_logprobs is not None:
+            kl = kl_penalty(stats.logprobs, mb.ref_logprobs, kind=hp.kl_estimator)
+            metrics["kl"] = aggregate(kl.detach(), mask, "token")
+            if not hp.kl_in_reward:
+                per_token = per_token + self.kl_coef * kl
+        max_len = self.sampling.max_new_tokens
+        policy_loss = aggregate(per_token, mask, hp.loss_aggregation, max_len=max_len)
+        values = self.critic(mb.input_ids, mb.attention_mask, mask)  # (B, T)
+        v_loss = aggregate(value_loss(values, mb.values, mb.returns, clip_range=hp.value_clip), mask,
+                           hp.loss_aggregation, max_len=max_len)
+        metrics.update(policy_loss=policy_loss, value_loss=v_loss,
+                       explained_variance=explained_variance(values.detach(), mb.returns, mask),
+                       value_mean=aggregate(values.detach(), mask, "token"))
+        loss = policy_loss + hp.vf_coef * v_loss
+        return LossOutput(loss, {k: v.detach() for k, v in metrics.items()})
+
+    # ------------------------------------------------------------------ state
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        super().on_save_checkpoint(checkpoint)
+        checkpoint["lit_reason"]["entropy_coef"] = self.entropy_coef
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        super().on_load_checkpoint(checkpoint)
+        self.entropy_coef = checkpoint.get("lit_reason", {}).get("entropy_coef", self.entropy_coef)
