@@ -1,8 +1,10 @@
 """DataModules, installed as ``lit_reason.datamodules``. They yield raw rows and know nothing of models."""
 
 from lit_reason.datamodules.arithmetic import ArithmeticTask, canonical, evaluate
+from lit_reason.datamodules.difficulty import FeatureDifficulty
 from lit_reason.datamodules.files import DatasetFormatError, read_rows, split_source, validate_rows
 from lit_reason.datamodules.loader import RowLoader
+from lit_reason.datamodules.preference import PreferenceDataModule, near_miss, preference_splits, unpair
 from lit_reason.datamodules.prompt import PromptDataModule
 from lit_reason.datamodules.sampler import DifficultySampler
 from lit_reason.datamodules.sft import SFTDataModule
@@ -11,12 +13,17 @@ __all__ = [
     "ArithmeticTask",
     "DatasetFormatError",
     "DifficultySampler",
+    "FeatureDifficulty",
+    "PreferenceDataModule",
     "PromptDataModule",
     "RowLoader",
     "SFTDataModule",
     "canonical",
     "evaluate",
+    "near_miss",
+    "preference_splits",
     "read_rows",
     "split_source",
+    "unpair",
     "validate_rows",
 ]

@@ -25,6 +25,9 @@ class ArithmeticTask:
             ``"What is {expr}? Put the final answer in \\boxed{{}}."``.
         completion_template: SFT target, filled with ``str.format(answer=...)``.
         level_weights: Relative frequency of each level; default uniform.
+        features: Add the feature columns of eq 96 to every row: ``steps`` (operators), ``digits`` (operand
+            digits in all) and ``carries`` (carries of the column additions when the problem is a sum), for
+            :func:`datamodules.difficulty.feature_difficulty`.
     """
 
     levels: list[list[int]] = field(default_factory=lambda: [[2, 1]])
@@ -32,6 +35,7 @@ class ArithmeticTask:
     template: str = "{expr}="
     completion_template: str = "{answer}"
     level_weights: list[float] | None = None
+    features: bool = False
 
     def __post_init__(self) -> None:
         errors = []
@@ -75,12 +79,13 @@ class ArithmeticTask:
     def row(self, expr: str, level: int) -> dict[str, Any]:
         """The row of an expression."""
         answer = str(evaluate(expr))
-        return {
+        row = {
             "prompt": self.template.format(expr=expr),
             "answer": answer,
             "completion": self.completion_template.format(answer=answer),
             "difficulty": level,
         }
+        return {**row, **expression_features(expr)} if self.features else row
 
     def generate(
         self, n: int, *, seed: int, exclude: set[str] | None = None, level: int | None = None
@@ -152,6 +157,24 @@ def evaluate(expr: str) -> int:
         terms.append(sign * product)
         sign, product = (1 if ch == "+" else -1), 1
     return sum(terms)
+
+
+def expression_features(expr: str) -> dict[str, int]:
+    """Difficulty features of an expression (eq 96's steps and complexity).
+
+    Example:
+        >>> expression_features("58+67")
+        {'steps': 1, 'digits': 4, 'carries': 2}
+    """
+    operands = [t for t in expr.replace("*", "+").replace("-", "+").split("+")]
+    carries = 0
+    if set(expr) - set("0123456789") <= {"+"}:
+        carry = 0
+        for column in range(max(len(t) for t in operands)):
+            total = carry + sum(int(t[-1 - column]) for t in operands if column < len(t))
+            carry = total // 10
+            carries += carry > 0
+    return {"steps": len(operands) - 1, "digits": sum(len(t) for t in operands), "carries": carries}
 
 
 def canonical(expr: str) -> str:

@@ -152,23 +152,28 @@ def validate_rows(
     for index, raw in enumerate(rows, start=1):
         if not isinstance(raw, dict):
             raise DatasetFormatError(f"{source}, row {index}: expected an object, got {type(raw).__name__}")
-        where = f"{source}, line {raw[_LINE]}" if _LINE in raw else f"{source}, row {index}"
+        where = row_location(source, raw, index)
         row = {rename.get(k, k): v for k, v in raw.items() if k != _LINE}
         for name in required:
             if row.get(name) is None:
-                raise DatasetFormatError(f"{where}: missing field {_label(name, original)}")
+                raise DatasetFormatError(f"{where}: missing field {field_label(name, original)}")
         for name, check in CHECKS.items():
             if row.get(name) is not None:
                 problem = check(row, name)
                 if problem:
-                    raise DatasetFormatError(f"{where}: field {_label(name, original)} {problem}")
+                    raise DatasetFormatError(f"{where}: field {field_label(name, original)} {problem}")
         out.append(row)
     if not out:
         raise DatasetFormatError(f"{source}: no rows")
     return out
 
 
-def _label(name: str, original: dict[str, str]) -> str:
+def row_location(source: str, raw: dict[str, Any], index: int) -> str:
+    """``"<file>, line <n>"`` for rows read from a line-oriented file, else ``"<source>, row <index>"``."""
+    return f"{source}, line {raw[_LINE]}" if _LINE in raw else f"{source}, row {index}"
+
+
+def field_label(name: str, original: dict[str, str]) -> str:
     """The field as the file names it, with our name when renamed: ``'question' (read as 'prompt')``."""
     return f"{original[name]!r} (read as {name!r})" if name in original else repr(name)
 

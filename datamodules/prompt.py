@@ -7,6 +7,7 @@ from typing import Any
 import lightning as L
 
 from lit_reason.datamodules.arithmetic import ArithmeticTask
+from lit_reason.datamodules.difficulty import FeatureDifficulty
 from lit_reason.datamodules.files import read_rows, validate_rows
 from lit_reason.datamodules.loader import RowLoader
 from lit_reason.datamodules.sampler import DifficultySampler
@@ -40,6 +41,9 @@ class PromptDataModule(L.LightningDataModule):
         system_prompt: System message prepended when ``chat`` is on (and to chat prompts without one).
         shuffle: Reshuffle training rows every epoch.
         seed: Seed of the synthetic data and of the shuffling.
+        difficulty_features: Eq 96: set each row's ``difficulty`` from these numeric feature columns,
+            ``{column: weight}`` (see ``datamodules/difficulty.py``); None keeps the rows' own column.
+        difficulty_levels: Number of levels ``difficulty_features`` cuts the training rows into.
     """
 
     def __init__(
@@ -57,6 +61,8 @@ class PromptDataModule(L.LightningDataModule):
         system_prompt: str | None = None,
         shuffle: bool = True,
         seed: int = 0,
+        difficulty_features: dict[str, float] | None = None,
+        difficulty_levels: int = 3,
     ) -> None:
         super().__init__()
         if (train_file is None) == (synthetic is None):
@@ -71,6 +77,7 @@ class PromptDataModule(L.LightningDataModule):
         self.required_fields = required_fields if required_fields is not None else self.default_fields()
         self.rename, self.chat, self.system_prompt = rename or {}, chat, system_prompt
         self.shuffle, self.seed = shuffle, seed
+        self.difficulty = FeatureDifficulty(difficulty_features, difficulty_levels) if difficulty_features else None
         self.train_rows: list[dict[str, Any]] = []
         self.val_rows: list[dict[str, Any]] = []
         self.train_loader: RowLoader | None = None
@@ -84,14 +91,11 @@ class PromptDataModule(L.LightningDataModule):
     def setup(self, stage: str | None = None) -> None:
         if self.train_rows:
             return
-        if self.synthetic is not None:
-            train, val = self.synthetic.splits(self.train_size, self.val_size, seed=self.seed)
-            self.train_rows, self.val_rows = train, val
-        else:
-            self.train_rows = self._load(self.train_file, self.required_fields)
-            self.val_rows = (
-                self._load(self.val_file, ["prompt", "answer"], split=None) if self.val_file else []
-            )
+        self.train_rows, self.val_rows = self.load_rows()
+        if self.difficulty is not None:
+            source = self.train_file or "synthetic train rows"
+            self.train_rows = self.difficulty.fit(self.train_rows, source).label(self.train_rows, source)
+            self.val_rows = self.difficulty.label(self.val_rows, self.val_file or "synthetic validation rows")
         self.train_rows = [self._format(r) for r in self.train_rows]
         self.val_rows = [self._format(r) for r in self.val_rows]
         self.train_sampler = DifficultySampler(
@@ -100,6 +104,13 @@ class PromptDataModule(L.LightningDataModule):
         self.train_loader = RowLoader(self.train_rows, self.batch_size, difficulty_sampler=self.train_sampler)
         if self._state_to_load:
             self.train_loader.load_state_dict(self._state_to_load)
+
+    def load_rows(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The validated (train, validation) rows, before chat formatting; subclasses read other formats."""
+        if self.synthetic is not None:
+            return self.synthetic.splits(self.train_size, self.val_size, seed=self.seed)
+        val = self._load(self.val_file, ["prompt", "answer"], split=None) if self.val_file else []
+        return self._load(self.train_file, self.required_fields), val
 
     def set_sampling_weights(self, weights_by_difficulty: dict[Any, float] | None) -> None:
         """Weights of the training draws by ``difficulty`` from the next batch on (curriculum, eq 97).

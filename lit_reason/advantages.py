@@ -19,6 +19,22 @@ def _check_finite(values: Tensor, what: str) -> None:
         raise ValueError(f"non-finite {what} at {shown}{more}")
 
 
+def group_index(rewards: Tensor, group: Tensor) -> tuple[Tensor, Tensor, int]:
+    """Checks (B,) rewards and integer group ids; returns rewards in float64, ids as 0..G-1, and G.
+
+    float64 so that sums of many rewards stay exact enough for hand-computed tests.
+    """
+    if rewards.dim() != 1 or group.shape != rewards.shape:
+        raise ValueError(
+            f"rewards and group must both be (B,); got {tuple(rewards.shape)} and {tuple(group.shape)}"
+        )
+    if group.is_floating_point() or group.is_complex() or group.dtype == torch.bool:
+        raise ValueError(f"group must be an integer tensor of ids; got dtype {group.dtype}")
+    _check_finite(rewards, "reward")
+    _, idx = torch.unique(group, return_inverse=True)  # (B,) ids -> 0..n_groups-1
+    return rewards.to(torch.float64), idx, int(idx.max()) + 1 if idx.numel() else 0
+
+
 def group_normalized(rewards: Tensor, group: Tensor, *, std: bool = True, eps: float = 1e-4) -> Tensor:
     """GRPO group-relative advantages ``A_i = (r_i - mean(r_g)) / (std(r_g) + eps)``.
 
@@ -52,17 +68,8 @@ def group_normalized(rewards: Tensor, group: Tensor, *, std: bool = True, eps: f
         >>> group_normalized(torch.tensor([1.0, 0.0, 2.0, 2.0]), torch.tensor([7, 7, 3, 3])).tolist()
         [0.7070068120956421, -0.7070068120956421, 0.0, 0.0]
     """
-    if rewards.dim() != 1 or group.shape != rewards.shape:
-        raise ValueError(
-            f"rewards and group must both be (B,); got {tuple(rewards.shape)} and {tuple(group.shape)}"
-        )
-    if group.is_floating_point() or group.is_complex() or group.dtype == torch.bool:
-        raise ValueError(f"group must be an integer tensor of ids; got dtype {group.dtype}")
-    _check_finite(rewards, "reward")
     out_dtype = rewards.dtype if rewards.is_floating_point() else torch.get_default_dtype()
-    r = rewards.to(torch.float64)  # float64: sums of many rewards stay exact enough for tests
-    _, idx = torch.unique(group, return_inverse=True)  # (B,) ids -> 0..n_groups-1
-    n_groups = int(idx.max()) + 1 if idx.numel() else 0
+    r, idx, n_groups = group_index(rewards, group)
     zeros = torch.zeros(n_groups, dtype=torch.float64, device=r.device)
     count = zeros.index_add(0, idx, torch.ones_like(r))  # (n_groups,)
     mean = zeros.index_add(0, idx, r) / count
@@ -200,16 +207,7 @@ def returns(advantages: Tensor, values: Tensor, mask: Tensor) -> Tensor:
 
 def _group_sums(rewards: Tensor, group: Tensor) -> tuple[Tensor, Tensor]:
     """Per-sample (sum of its group's rewards, size of its group), both (B,) float64."""
-    if rewards.dim() != 1 or group.shape != rewards.shape:
-        raise ValueError(
-            f"rewards and group must both be (B,); got {tuple(rewards.shape)} and {tuple(group.shape)}"
-        )
-    if group.is_floating_point() or group.is_complex() or group.dtype == torch.bool:
-        raise ValueError(f"group must be an integer tensor of ids; got dtype {group.dtype}")
-    _check_finite(rewards, "reward")
-    r = rewards.to(torch.float64)
-    _, idx = torch.unique(group, return_inverse=True)
-    n = int(idx.max()) + 1 if idx.numel() else 0
+    r, idx, n = group_index(rewards, group)
     zeros = torch.zeros(n, dtype=torch.float64, device=r.device)
     return zeros.index_add(0, idx, r)[idx], zeros.index_add(0, idx, torch.ones_like(r))[idx]
 

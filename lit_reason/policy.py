@@ -17,6 +17,7 @@ from torch import Tensor, nn
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenizerBase
 
 from lit_reason.logprobs import TokenStats, chunked_token_logprobs
+from lit_reason.packing import PackedBatch, pack_shared_prefix
 from lit_reason.tiny import TinyConfig, char_tokenizer, tiny_llama
 
 Prompt = str | list[dict[str, str]]
@@ -83,7 +84,7 @@ class Policy(nn.Module):
         if lora is not None:
             self.model = _add_lora(self.model, lora)
         if gradient_checkpointing:
-            self.model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+            _enable_checkpointing(self.model)
             self.model.config.use_cache = False
         # from_pretrained returns eval mode; Lightning and gradient checkpointing expect train mode.
         self.model.train()
@@ -149,6 +150,7 @@ class Policy(nn.Module):
         *,
         temperature: float = 1.0,
         entropy: bool = False,
+        group: Tensor | None = None,
     ) -> TokenStats:
         """log pi(token | prefix) of the completion tokens, never building a (B, T, V) tensor.
 
@@ -158,29 +160,47 @@ class Policy(nn.Module):
             completion_mask: (B, T), 1 on completion tokens to score; the completion is the last T columns.
             temperature: Divides the logits, as the sampler did.
             entropy: Also return per-token entropies (detached).
+            group: (B,) prompt ids of the samples; given, samples of one prompt are scored in one packed
+                row that holds the prompt once and no completion padding (packing.py), same values.
 
         Returns:
             ``TokenStats(logprobs (B, T), entropy (B, T) or None)``, zero where ``completion_mask`` is 0.
         """
-        t = completion_mask.shape[1]
-        hidden = self.hidden_states(input_ids, attention_mask)[:, -t - 1 : -1]  # (B, T, H) predicts tokens
         valid = completion_mask.bool()
+        packed = self._pack(input_ids, attention_mask, completion_mask, group)
+        if packed is not None:
+            out = self.backbone(input_ids=packed.input_ids, position_ids=packed.position_ids,
+                                attention_mask=packed.additive_mask(self.causal_lm.dtype))
+            hidden = out.last_hidden_state.flatten(0, 1)[packed.predictor]
+            targets = packed.targets
+        else:
+            t = completion_mask.shape[1]
+            hidden = self.hidden_states(input_ids, attention_mask)[:, -t - 1 : -1][valid]  # predicts tokens
+            targets = input_ids[:, -t:][valid]
         head = self.causal_lm.get_output_embeddings()
         stats = chunked_token_logprobs(
-            hidden[valid],
+            hidden,
             head.weight,
-            input_ids[:, -t:][valid],
+            targets,
             bias=head.bias,
             temperature=temperature,
             chunk=self.logprob_chunk,
             entropy=entropy,
         )
-        logp = hidden.new_zeros(completion_mask.shape, dtype=stats.logprobs.dtype)
+        logp = stats.logprobs.new_zeros(completion_mask.shape)
         logp = logp.masked_scatter(valid, stats.logprobs)
         ent = None
         if stats.entropy is not None:
             ent = torch.zeros_like(logp).masked_scatter(valid, stats.entropy)
         return TokenStats(logp, ent)
+
+    def _pack(
+        self, input_ids: Tensor, attention_mask: Tensor, completion_mask: Tensor, group: Tensor | None
+    ) -> PackedBatch | None:
+        # A 4D mask reaches only the attention kernels that take one; others keep the padded layout.
+        if group is None or self.causal_lm.config._attn_implementation not in ("sdpa", "eager"):
+            return None
+        return pack_shared_prefix(input_ids, attention_mask, completion_mask, group)
 
     # ---------------------------------------------------------------- reference
     def init_reference(self) -> None:
@@ -248,6 +268,15 @@ def _load(
     tok = AutoTokenizer.from_pretrained(tokenizer or path, **tok_kwargs)
     model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
     return tok, model
+
+
+def _enable_checkpointing(model: nn.Module) -> None:
+    kwargs = {"use_reentrant": False}
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    if hasattr(base, "activation_checkpointing_enable"):  # transformers >= 5.x; the old name warns
+        base.activation_checkpointing_enable(activation_checkpointing_kwargs=kwargs)
+    else:
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
 
 
 def _add_lora(model: nn.Module, lora: LoraSettings) -> nn.Module:

@@ -25,6 +25,7 @@ _TENSORS = (
     "values",
     "advantages",
     "returns",
+    "is_weights",
 )
 
 
@@ -53,6 +54,7 @@ class Rollout:
         values: (B, T) critic values.
         advantages: (B,) or (B, T).
         returns: (B, T) value targets.
+        is_weights: (B, T) truncated importance weights pi_old / pi_sampler (eq 132), when corrected.
     """
 
     prompt_ids: Tensor
@@ -72,6 +74,7 @@ class Rollout:
     values: Tensor | None = None
     advantages: Tensor | None = None
     returns: Tensor | None = None
+    is_weights: Tensor | None = None
 
     def __post_init__(self) -> None:
         b = self.completion_ids.shape[0]

@@ -11,7 +11,10 @@ from lightning.pytorch.cli import LightningArgumentParser
 from lit_reason.cli import LitReasonCLI
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CONFIGS = sorted(glob.glob(os.path.join(ROOT, "configs", "**", "*.yaml"), recursive=True))
+ALL = sorted(glob.glob(os.path.join(ROOT, "configs", "**", "*.yaml"), recursive=True))
+# configs/pipelines/*.yaml list stages (`lit-reason pipeline`); their stage configs are LightningCLI ones
+PIPELINES = [p for p in ALL if os.path.dirname(p) == os.path.join(ROOT, "configs", "pipelines")]
+CONFIGS = [p for p in ALL if p not in PIPELINES]
 
 
 def _parser() -> LightningArgumentParser:

@@ -4,7 +4,24 @@ from lit_reason.algorithms.base import LossOutput, OnPolicyModule
 from lit_reason.algorithms.grpo import GRPO
 from lit_reason.algorithms.optim import OptimizerSettings
 from lit_reason.algorithms.ppo import PPO
+from lit_reason.algorithms.preference import DPO, IPO, KTO, ORPO, OfflinePreferenceModule, SimPO, sequence_logps
 from lit_reason.algorithms.reinforce import REINFORCE, RLOO
 from lit_reason.algorithms.sft import SFTModule
 
-__all__ = ["GRPO", "PPO", "REINFORCE", "RLOO", "LossOutput", "OnPolicyModule", "OptimizerSettings", "SFTModule"]
+__all__ = [
+    "DPO",
+    "GRPO",
+    "IPO",
+    "KTO",
+    "ORPO",
+    "PPO",
+    "REINFORCE",
+    "RLOO",
+    "LossOutput",
+    "OfflinePreferenceModule",
+    "OnPolicyModule",
+    "OptimizerSettings",
+    "SFTModule",
+    "SimPO",
+    "sequence_logps",
+]

@@ -18,6 +18,9 @@ from torch import Tensor
 from lit_reason.algorithms.checkpointing import plain_hyperparameters
 from lit_reason.algorithms.evaluation import columns_of, validate_batch
 from lit_reason.algorithms.optim import OptimizerSettings
+from lit_reason.logprobs import TokenStats
+from lit_reason.losses import aggregate, approx_kl, kl_penalty
+from lit_reason.losses.importance import sampler_mismatch_kl, sequence_is_weights, token_is_weights
 from lit_reason.policy import Policy
 from lit_reason.rewards.combine import WeightedSum
 from lit_reason.rewards.registry import get_reward
@@ -31,6 +34,8 @@ MICRO_SHARES = {
     "sequence": lambda micro, full: len(micro) / len(full),
     "constant": lambda micro, full: len(micro) / len(full),
 }
+
+IS_WEIGHTS = {"none": None, "token": token_is_weights, "sequence": sequence_is_weights}
 
 
 class LossOutput(NamedTuple):
@@ -66,6 +71,12 @@ class OnPolicyModule(L.LightningModule):
         optimizer: AdamW settings.
         generation_batch_size: Prompts generated together; None means the whole batch.
         seed: Seed of the sampling RNG (its state is checkpointed).
+        pack_groups: Score the samples of a prompt in one packed row (prompt once, no completion padding;
+            ``lit_reason/packing.py``); the values are the padded layout's.
+        is_correction: Importance-sampling correction for a sampler that differs from the learner
+            (vLLM, stale weights; eq 132): ``none``, ``token`` (per-token truncated ratio) or ``sequence``
+            (truncated product). It costs one no-grad forward per rollout to recompute ``pi_old``.
+        is_cap: Truncation of the importance weights.
     """
 
     def __init__(
@@ -88,6 +99,9 @@ class OnPolicyModule(L.LightningModule):
         optimizer: OptimizerSettings | None = None,
         generation_batch_size: int | None = None,
         seed: int = 0,
+        pack_groups: bool = True,
+        is_correction: str = "none",
+        is_cap: float = 2.0,
     ) -> None:
         super().__init__()
         self.save_hyperparameters(ignore=["policy"])
@@ -98,6 +112,10 @@ class OnPolicyModule(L.LightningModule):
             errors.append(f"loss_aggregation must be one of {sorted(MICRO_SHARES)}, got {loss_aggregation!r}")
         if kl_coef < 0:
             errors.append(f"kl_coef must be >= 0, got {kl_coef}")
+        if is_correction not in IS_WEIGHTS:
+            errors.append(f"is_correction must be one of {sorted(IS_WEIGHTS)}, got {is_correction!r}")
+        if is_cap <= 0:
+            errors.append(f"is_cap must be > 0, got {is_cap}")
         if errors:
             raise ValueError(f"{type(self).__name__}: " + "; ".join(errors))
         self.policy = policy
@@ -128,13 +146,18 @@ class OnPolicyModule(L.LightningModule):
         """Loss of one (micro-)batch. Subclasses implement their objective."""
         raise NotImplementedError(f"{type(self).__name__} must implement loss(minibatch)")
 
+    def group_sizes(self, rows: list[dict[str, Any]]) -> list[int] | None:
+        """Samples per prompt row; None means ``sampling.n`` for every row (adaptive GRPO overrides it)."""
+        return None
+
     # ------------------------------------------------------------------ collection
     @torch.no_grad()
     def collect(self, rows: list[dict[str, Any]]) -> tuple[Rollout, dict[str, float]]:
         """Generates, scores and attaches reference log-probabilities; returns the rollout and metrics."""
         t0 = time.perf_counter()
         rollout = self.sampler.generate(
-            [r["prompt"] for r in rows], self.sampling, columns=columns_of(rows), generator=self.generator
+            [r["prompt"] for r in rows], self.sampling, columns=columns_of(rows), generator=self.generator,
+            counts=self.group_sizes(rows),
         )
         gen_s = time.perf_counter() - t0
         components = self.reward.score_components(rollout.prompts, rollout.completions, **rollout.columns)
@@ -145,10 +168,9 @@ class OnPolicyModule(L.LightningModule):
         )
         rollout.old_logprobs = rollout.sampler_logprobs
         if self.kl_coef > 0:
-            rollout.ref_logprobs = self.policy.reference_logprobs(
-                rollout.input_ids, rollout.attention_mask, rollout.completion_mask,
-                temperature=self._logprob_temperature,
-            )
+            rollout.ref_logprobs = self._score(rollout, self.policy.reference_logprobs)
+        if self.hparams.is_correction != "none":
+            metrics_is = self._correct_sampler(rollout)
         lengths = rollout.completion_mask.sum(1).float()
         metrics = {
             "reward": rollout.rewards.mean().item(),
@@ -161,6 +183,8 @@ class OnPolicyModule(L.LightningModule):
         for name, scores in components.items():
             scored = [s for s in scores if s is not None]
             metrics[f"reward/{name}"] = sum(scored) / len(scored) if scored else float("nan")
+        if self.hparams.is_correction != "none":
+            metrics.update(metrics_is)
         self.last_correct = None
         if self.verifier is not None:
             ok = [s is not None and s >= 1.0 for s in self.verifier(rollout.prompts, rollout.completions,
@@ -173,6 +197,61 @@ class OnPolicyModule(L.LightningModule):
     @property
     def _logprob_temperature(self) -> float:
         return self.sampling.temperature if self.sampling.temperature > 0 else 1.0
+
+    def _group(self, rollout: Rollout) -> Tensor | None:
+        return rollout.group if self.hparams.pack_groups else None
+
+    def _score(self, rollout: Rollout, logprobs_fn: Any) -> Tensor:
+        """(B, T) log-probabilities from ``logprobs_fn`` (no grad), one trimmed micro-batch at a time."""
+        out = torch.zeros(rollout.completion_mask.shape, device=rollout.completion_mask.device)
+        start = 0
+        for micro in rollout.minibatches(self.hparams.micro_batch_size or len(rollout), shuffle=False):
+            m = micro.trimmed()
+            with torch.no_grad():
+                lp = logprobs_fn(m.input_ids, m.attention_mask, m.completion_mask,
+                                 temperature=self._logprob_temperature, group=self._group(m))
+            lp = lp.logprobs if isinstance(lp, TokenStats) else lp
+            out[start : start + len(m), : lp.shape[1]] = lp
+            start += len(m)
+        return out
+
+    def _correct_sampler(self, rollout: Rollout) -> dict[str, float]:
+        """Eq 132: recomputes pi_old with the learner and weights tokens by the truncated pi_old / mu."""
+        mask = rollout.completion_mask
+        rollout.old_logprobs = self._score(rollout, self.policy.token_logprobs)
+        weights = IS_WEIGHTS[self.hparams.is_correction](rollout.old_logprobs, rollout.sampler_logprobs, mask,
+                                                         cap=self.hparams.is_cap)
+        rollout.is_weights = weights if weights.dim() == 2 else weights[:, None].expand_as(mask).clone()
+        return {
+            "is/weight_mean": aggregate(rollout.is_weights, mask, "token").item(),
+            "is/sampler_kl": sampler_mismatch_kl(rollout.old_logprobs, rollout.sampler_logprobs, mask).item(),
+        }
+
+    # ------------------------------------------------------------------ shared pieces of losses
+    def logprob_stats(self, mb: Rollout) -> TokenStats:
+        """The policy's log-probabilities and entropies of a micro-batch's completion tokens."""
+        return self.policy.token_logprobs(mb.input_ids, mb.attention_mask, mb.completion_mask,
+                                          temperature=self._logprob_temperature, entropy=True,
+                                          group=self._group(mb))
+
+    def finish_loss(
+        self, per_token: Tensor, stats: TokenStats, mb: Rollout, metrics: dict[str, Tensor], kl_in_loss: bool = True
+    ) -> Tensor:
+        """Adds the KL penalty (eq 26) and the IS weights (eq 132) to a per-token loss and aggregates it.
+
+        Also records ``entropy``, ``approx_kl_old`` and ``kl`` in ``metrics``.
+        """
+        mask = mb.completion_mask
+        metrics["entropy"] = aggregate(stats.entropy, mask, "token")
+        metrics["approx_kl_old"] = approx_kl(stats.logprobs, mb.old_logprobs, mask)
+        if mb.ref_logprobs is not None:
+            kl = kl_penalty(stats.logprobs, mb.ref_logprobs, kind=self.hparams.kl_estimator)
+            metrics["kl"] = aggregate(kl.detach(), mask, "token")
+            if kl_in_loss:
+                per_token = per_token + self.kl_coef * kl
+        if mb.is_weights is not None:
+            per_token = per_token * mb.is_weights
+        return aggregate(per_token, mask, self.hparams.loss_aggregation, max_len=self.sampling.max_new_tokens)
 
     # ------------------------------------------------------------------ training
     def training_step(self, batch: list[dict[str, Any]], batch_idx: int) -> None:

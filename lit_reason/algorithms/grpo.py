@@ -1,4 +1,4 @@
-"""GRPO: Group Relative Policy Optimization (report sec 3.2, eq 23-26).
+"""GRPO: Group Relative Policy Optimization (report sec 3.2, eq 23-26), with the variants of sec 3.2.6.
 
 Shao et al. 2024, DeepSeekMath (arXiv:2402.03300) sec 4.1. G samples per prompt; the advantage of a sample
 is its reward normalised within its group (eq 23); the loss is the clipped surrogate (eq 25) plus beta times
@@ -10,15 +10,30 @@ Deliberate deviations from the report's equations, each the common practice of T
 - Separate low/high clipping (``eps_low``, ``eps_high``; DAPO's clip-higher) generalises eq 25's single eps.
 - The default aggregation is the token mean (DAPO); ``loss_aggregation: sequence`` gives eq 24 exactly.
 - With ``update_epochs=1`` and one minibatch the ratio is 1 and the clip never acts (pure on-policy).
+
+Variants (sec 3.2.6), each one option, combinable with everything above:
+- weighted (eq 29): ``sample_weight: <column>`` or ``novelty``;
+- hierarchical: ``strata: <column>`` (e.g. ``difficulty``);
+- adaptive group size (eq 30): ``group_size_alpha > 0`` (difficulty from ``difficulty_column``).
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from typing import Any
+
+import torch
 from torch import Tensor
 
 from lit_reason.advantages import group_normalized
 from lit_reason.algorithms.base import LossOutput, OnPolicyModule
-from lit_reason.losses import aggregate, approx_kl, clip_fraction, clipped_surrogate, kl_penalty
+from lit_reason.group_advantages import (
+    adaptive_group_sizes,
+    novelty_weights,
+    stratified_group_normalized,
+    weighted_group_normalized,
+)
+from lit_reason.losses import clip_fraction, clipped_surrogate
 from lit_reason.rollout import Rollout
 
 
@@ -29,36 +44,91 @@ class GRPO(OnPolicyModule):
         eps_low: Lower clip range (ratio >= 1 - eps_low).
         eps_high: Upper clip range (ratio <= 1 + eps_high).
         scale_rewards: Divide by the group's reward std (eq 23); False gives Dr. GRPO's mean-centring.
+        sample_weight: Weighted GRPO (eq 29): a numeric row column holding w_i, or ``novelty`` (a sample
+            repeated c times in its group weighs 1/c, normalised to mean 1 per group).
+        strata: Hierarchical GRPO: a row column (e.g. ``difficulty``) whose values are the strata.
+        group_size_alpha: Adaptive GRPO (eq 30): ``G_q = n exp(alpha difficulty(q))``; 0 turns it off.
+        max_group_size: Upper bound of adaptive group sizes; default ``4 * sampling.n``.
+        difficulty_column: The numeric row column eq 30 reads.
         **kwargs: Everything of :class:`OnPolicyModule` (policy, rewards, sampling, kl_coef, ...).
     """
 
-    def __init__(self, *args, eps_low: float = 0.2, eps_high: float = 0.2, scale_rewards: bool = True, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        eps_low: float = 0.2,
+        eps_high: float = 0.2,
+        scale_rewards: bool = True,
+        sample_weight: str | None = None,
+        strata: str | None = None,
+        group_size_alpha: float = 0.0,
+        max_group_size: int | None = None,
+        difficulty_column: str = "difficulty",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         if eps_low < 0 or eps_high < 0:
             raise ValueError(f"GRPO: eps_low and eps_high must be >= 0, got {eps_low}, {eps_high}")
+        if sample_weight is not None and strata is not None:
+            raise ValueError("GRPO: choose one of sample_weight (eq 29) and strata (hierarchical), not both")
+        if group_size_alpha < 0 or (max_group_size is not None and max_group_size < 2):
+            raise ValueError(
+                f"GRPO: group_size_alpha must be >= 0 and max_group_size >= 2, got {group_size_alpha}, "
+                f"{max_group_size}"
+            )
         self.save_hyperparameters(ignore=["policy"])
 
+    def group_sizes(self, rows: list[dict[str, Any]]) -> list[int] | None:
+        hp = self.hparams
+        if hp.group_size_alpha == 0:
+            return None
+        difficulty = torch.tensor([float(_column_value(r, hp.difficulty_column, "difficulty_column"))
+                                   for r in rows])
+        sizes = adaptive_group_sizes(difficulty, self.sampling.n, hp.group_size_alpha,
+                                     max_size=hp.max_group_size or 4 * self.sampling.n)
+        return sizes.tolist()
+
     def advantages(self, rollout: Rollout) -> Tensor:
-        return group_normalized(rollout.rewards, rollout.group, std=self.hparams.scale_rewards)
+        hp = self.hparams
+        if hp.sample_weight == "novelty":
+            return weighted_group_normalized(rollout.rewards, rollout.group, _novelty(rollout))
+        if hp.sample_weight is not None:
+            weights = _numeric_column(rollout, hp.sample_weight, "sample_weight")
+            return weighted_group_normalized(rollout.rewards, rollout.group, weights)
+        if hp.strata is not None:
+            strata = _numeric_column(rollout, hp.strata, "strata")
+            _, stratum_ids = torch.unique(strata, return_inverse=True)
+            return stratified_group_normalized(rollout.rewards, rollout.group, stratum_ids)
+        return group_normalized(rollout.rewards, rollout.group, std=hp.scale_rewards)
 
     def loss(self, minibatch: Rollout) -> LossOutput:
         mb, hp = minibatch, self.hparams
-        stats = self.policy.token_logprobs(
-            mb.input_ids, mb.attention_mask, mb.completion_mask, temperature=self._logprob_temperature,
-            entropy=True,
-        )
-        mask = mb.completion_mask
+        stats = self.logprob_stats(mb)
         per_token = clipped_surrogate(stats.logprobs, mb.old_logprobs, mb.advantages,
                                       eps_low=hp.eps_low, eps_high=hp.eps_high)
-        metrics = {
-            "entropy": aggregate(stats.entropy, mask, "token"),
-            "clip_frac": clip_fraction(stats.logprobs, mb.old_logprobs, mb.advantages, mask,
-                                       eps_low=hp.eps_low, eps_high=hp.eps_high),
-            "approx_kl_old": approx_kl(stats.logprobs, mb.old_logprobs, mask),
-        }
-        if mb.ref_logprobs is not None:
-            kl = kl_penalty(stats.logprobs, mb.ref_logprobs, kind=hp.kl_estimator)
-            per_token = per_token + self.kl_coef * kl
-            metrics["kl"] = aggregate(kl.detach(), mask, "token")
-        loss = aggregate(per_token, mask, hp.loss_aggregation, max_len=self.sampling.max_new_tokens)
+        metrics = {"clip_frac": clip_fraction(stats.logprobs, mb.old_logprobs, mb.advantages, mb.completion_mask,
+                                              eps_low=hp.eps_low, eps_high=hp.eps_high)}
+        loss = self.finish_loss(per_token, stats, mb, metrics)
         return LossOutput(loss, {k: v.detach() for k, v in metrics.items()})
+
+
+def _column_value(row: dict[str, Any], name: str, option: str) -> Any:
+    if name not in row:
+        raise ValueError(f"GRPO.{option}={name!r}: the prompt rows have no {name!r} column (have {sorted(row)})")
+    return row[name]
+
+
+def _numeric_column(rollout: Rollout, name: str, option: str) -> Tensor:
+    if name not in rollout.columns:
+        raise ValueError(f"GRPO.{option}={name!r}: the prompt rows have no {name!r} column "
+                         f"(have {sorted(rollout.columns)})")
+    try:
+        return torch.tensor([float(v) for v in rollout.columns[name]])
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"GRPO.{option}={name!r}: column values must be numbers ({e})") from e
+
+
+def _novelty(rollout: Rollout) -> Tensor:
+    keys = [(int(g), " ".join(c.split())) for g, c in zip(rollout.group.tolist(), rollout.completions)]
+    copies = Counter(keys)
+    return novelty_weights(torch.tensor([copies[k] for k in keys]), rollout.group)

@@ -30,7 +30,7 @@ from torch import Tensor
 from lit_reason.advantages import gae, last_token_rewards, returns, whiten
 from lit_reason.algorithms.base import LossOutput, OnPolicyModule
 from lit_reason.heads import Critic
-from lit_reason.losses import aggregate, approx_kl, clip_fraction, kl_penalty, resolve_policy_loss
+from lit_reason.losses import aggregate, clip_fraction, kl_penalty, resolve_policy_loss
 from lit_reason.losses.policy import entropy_surrogate
 from lit_reason.losses.value import explained_variance, value_loss
 from lit_reason.rollout import Rollout
@@ -141,28 +141,16 @@ class PPO(OnPolicyModule):
     def loss(self, minibatch: Rollout) -> LossOutput:
         mb, hp = minibatch, self.hparams
         mask = mb.completion_mask
-        stats = self.policy.token_logprobs(
-            mb.input_ids, mb.attention_mask, mask, temperature=self._logprob_temperature, entropy=True
-        )
+        stats = self.logprob_stats(mb)
         per_token = self._policy_loss(stats.logprobs, mb.old_logprobs, mb.advantages)  # (B, T)
         if self.entropy_coef > 0:
             per_token = per_token + self.entropy_coef * entropy_surrogate(stats.logprobs, stats.entropy)
-        metrics = {
-            "entropy": aggregate(stats.entropy, mask, "token"),
-            "clip_frac": clip_fraction(stats.logprobs, mb.old_logprobs, mb.advantages, mask,
-                                       eps_low=hp.eps_low, eps_high=hp.eps_high),
-            "approx_kl_old": approx_kl(stats.logprobs, mb.old_logprobs, mask),
-        }
-        if mb.ref_logprobs is not None:
-            kl = kl_penalty(stats.logprobs, mb.ref_logprobs, kind=hp.kl_estimator)
-            metrics["kl"] = aggregate(kl.detach(), mask, "token")
-            if not hp.kl_in_reward:
-                per_token = per_token + self.kl_coef * kl
-        max_len = self.sampling.max_new_tokens
-        policy_loss = aggregate(per_token, mask, hp.loss_aggregation, max_len=max_len)
+        metrics = {"clip_frac": clip_fraction(stats.logprobs, mb.old_logprobs, mb.advantages, mask,
+                                              eps_low=hp.eps_low, eps_high=hp.eps_high)}
+        policy_loss = self.finish_loss(per_token, stats, mb, metrics, kl_in_loss=not hp.kl_in_reward)
         values = self.critic(mb.input_ids, mb.attention_mask, mask)  # (B, T)
         v_loss = aggregate(value_loss(values, mb.values, mb.returns, clip_range=hp.value_clip), mask,
-                           hp.loss_aggregation, max_len=max_len)
+                           hp.loss_aggregation, max_len=self.sampling.max_new_tokens)
         metrics.update(policy_loss=policy_loss, value_loss=v_loss,
                        explained_variance=explained_variance(values.detach(), mb.returns, mask),
                        value_mean=aggregate(values.detach(), mask, "token"))

@@ -36,7 +36,6 @@ from lit_reason.advantages import (
     leave_one_out_baseline,
 )
 from lit_reason.algorithms.base import LossOutput, OnPolicyModule
-from lit_reason.losses import aggregate, approx_kl, kl_penalty
 from lit_reason.losses.policy import policy_gradient
 from lit_reason.normalizers import REWARD_NORMALIZERS, RunningMoments, ema_moments_update, ema_normalize
 from lit_reason.rollout import Rollout
@@ -115,21 +114,10 @@ class REINFORCE(OnPolicyModule):
         return rewards - self._baseline(rewards, rollout.group)  # (B,)
 
     def loss(self, minibatch: Rollout) -> LossOutput:
-        mb, hp = minibatch, self.hparams
-        mask = mb.completion_mask
-        stats = self.policy.token_logprobs(
-            mb.input_ids, mb.attention_mask, mask, temperature=self._logprob_temperature, entropy=True
-        )
-        per_token = policy_gradient(stats.logprobs, mb.old_logprobs, mb.advantages)  # (B, T)
-        metrics = {
-            "entropy": aggregate(stats.entropy, mask, "token"),
-            "approx_kl_old": approx_kl(stats.logprobs, mb.old_logprobs, mask),
-        }
-        if mb.ref_logprobs is not None:
-            kl = kl_penalty(stats.logprobs, mb.ref_logprobs, kind=hp.kl_estimator)
-            per_token = per_token + self.kl_coef * kl
-            metrics["kl"] = aggregate(kl.detach(), mask, "token")
-        loss = aggregate(per_token, mask, hp.loss_aggregation, max_len=self.sampling.max_new_tokens)
+        stats = self.logprob_stats(minibatch)
+        per_token = policy_gradient(stats.logprobs, minibatch.old_logprobs, minibatch.advantages)  # (B, T)
+        metrics: dict[str, Tensor] = {}
+        loss = self.finish_loss(per_token, stats, minibatch, metrics)
         return LossOutput(loss, {k: v.detach() for k, v in metrics.items()})
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:

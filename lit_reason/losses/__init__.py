@@ -16,8 +16,30 @@ from lit_reason.losses.policy import (
     clipped_surrogate,
     resolve_policy_loss,
 )
+from lit_reason.losses.preference import (
+    PREFERENCE_LOSSES,
+    PreferenceLoss,
+    dpo_loss,
+    ipo_loss,
+    kto_loss,
+    log_odds,
+    orpo_loss,
+    resolve_preference_loss,
+    simpo_loss,
+    spin_loss,
+)
 
 __all__ = [
+    "PREFERENCE_LOSSES",
+    "PreferenceLoss",
+    "dpo_loss",
+    "ipo_loss",
+    "kto_loss",
+    "log_odds",
+    "orpo_loss",
+    "resolve_preference_loss",
+    "simpo_loss",
+    "spin_loss",
     "AGGREGATIONS",
     "KL_ESTIMATORS",
     "POLICY_LOSSES",

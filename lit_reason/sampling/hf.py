@@ -43,66 +43,77 @@ class HFSampler:
         *,
         columns: dict[str, list[Any]] | None = None,
         generator: torch.Generator | None = None,
+        counts: list[int] | None = None,
     ) -> Rollout:
-        """Draws ``params.n`` completions for each prompt.
+        """Draws ``params.n`` completions for each prompt (or ``counts[i]`` for prompt i).
 
         Args:
             prompts: Strings or chat messages.
             params: Sampling parameters (``n`` samples per prompt).
-            columns: Per-prompt columns to carry into the rollout (repeated n times).
+            columns: Per-prompt columns to carry into the rollout (repeated per sample).
             generator: RNG for sampling.
+            counts: Samples per prompt, overriding ``params.n`` (adaptive group sizes, eq 30).
 
         Returns:
-            A :class:`Rollout` of ``len(prompts) * n`` samples, the n of one prompt adjacent and sharing a
+            A :class:`Rollout` of ``sum(counts)`` samples, those of one prompt adjacent and sharing a
             ``group`` id.
         """
         columns = columns or {}
+        counts = [params.n] * len(prompts) if counts is None else list(counts)
+        if len(counts) != len(prompts) or any(c < 1 for c in counts):
+            raise ValueError(f"HFSampler.generate: need one count >= 1 per prompt, got {counts}")
         step = self.batch_size or max(len(prompts), 1)
         parts = []
         with self.policy.eval_mode():
             for start in range(0, len(prompts), step):
-                parts.append(self._generate(prompts[start : start + step], start, params, generator))
-        rows = {k: [v for v in vals for _ in range(params.n)] for k, vals in columns.items()}
+                parts.append(self._generate(prompts[start : start + step], start, params, generator,
+                                            counts[start : start + step]))
+        rows = {k: [v for v, c in zip(vals, counts) for _ in range(c)] for k, vals in columns.items()}
         return _concat(parts, rows)
 
     def _generate(
-        self, prompts: list[Prompt], offset: int, params: SamplingParams, generator: torch.Generator | None
+        self, prompts: list[Prompt], offset: int, params: SamplingParams, generator: torch.Generator | None,
+        counts: list[int],
     ) -> dict[str, Any]:
         policy = self.policy
         device = next(policy.parameters()).device
         ids, mask, texts = policy.encode_prompts(prompts)
         ids, mask = ids.to(device), mask.to(device)
-        tokens, logps, done, lengths = _decode(policy, ids, mask, params, generator)
-        n = params.n
+        repeats = torch.tensor(counts, device=device)
+        tokens, logps, done, lengths = _decode(policy, ids, mask, params, generator, repeats)
         completion_mask = (torch.arange(tokens.shape[1], device=device)[None, :] < lengths[:, None]).long()
         return {
-            "prompt_ids": ids.repeat_interleave(n, 0),
-            "prompt_mask": mask.repeat_interleave(n, 0),
+            "prompt_ids": ids.repeat_interleave(repeats, 0),
+            "prompt_mask": mask.repeat_interleave(repeats, 0),
             "completion_ids": tokens,
             "completion_mask": completion_mask,
             "sampler_logprobs": logps * completion_mask,
-            "group": torch.arange(offset, offset + len(prompts), device=device).repeat_interleave(n),
+            "group": torch.arange(offset, offset + len(prompts), device=device).repeat_interleave(repeats),
             "finished": done,
-            "prompts": [t for t in texts for _ in range(n)],
+            "prompts": [t for t, c in zip(texts, counts) for _ in range(c)],
             "completions": policy.tokenizer.batch_decode(tokens * completion_mask, skip_special_tokens=True),
         }
 
 
 def _decode(
-    policy: Policy, ids: Tensor, mask: Tensor, params: SamplingParams, generator: torch.Generator | None
+    policy: Policy, ids: Tensor, mask: Tensor, params: SamplingParams, generator: torch.Generator | None,
+    repeats: Tensor,
 ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    """Returns tokens (B*n, T), logprobs (B*n, T), finished (B*n,), lengths (B*n,); T <= max_new_tokens."""
+    """Returns tokens (N, T), logprobs (N, T), finished (N,), lengths (N,) for N = sum(repeats) samples.
+
+    Each prompt is prefilled once; its cache is then repeated for its samples. T <= max_new_tokens.
+    """
     model, tok = policy.causal_lm, policy.tokenizer
-    n, max_new = params.n, params.max_new_tokens
+    max_new = params.max_new_tokens
     cache = DynamicCache(config=model.config)
     pos = (mask.cumsum(-1) - 1).clamp(min=0)
     out = model(input_ids=ids, attention_mask=mask, position_ids=pos, cache=cache, use_cache=True,
                 logits_to_keep=1)
-    if n > 1:
-        cache.batch_repeat_interleave(n)
-    logits = out.logits[:, -1].repeat_interleave(n, 0)
-    attn = mask.repeat_interleave(n, 0)
-    next_pos = pos[:, -1:].repeat_interleave(n, 0) + 1
+    if (repeats != 1).any():
+        cache.batch_select_indices(torch.arange(len(repeats), device=ids.device).repeat_interleave(repeats))
+    logits = out.logits[:, -1].repeat_interleave(repeats, 0)
+    attn = mask.repeat_interleave(repeats, 0)
+    next_pos = pos[:, -1:].repeat_interleave(repeats, 0) + 1
     total = attn.shape[0]
     tokens = torch.full((total, max_new), tok.pad_token_id, dtype=torch.long, device=ids.device)
     logps = torch.zeros(total, max_new, device=ids.device)

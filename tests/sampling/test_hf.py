@@ -96,3 +96,17 @@ def test_stop_strings_end_completions(tiny_policy):
 def test_sampling_params_validate(bad):
     with pytest.raises(ValueError, match=next(iter(bad))):
         SamplingParams(**bad)
+
+
+def test_per_prompt_counts(tiny_policy):
+    sampler = HFSampler(tiny_policy, batch_size=2)
+    r = sampler.generate(["1+1=", "22+3=", "4+4="], SamplingParams(n=2, max_new_tokens=6),
+                         columns={"answer": ["2", "25", "8"]}, generator=torch.Generator().manual_seed(0),
+                         counts=[1, 3, 2])
+    assert r.group.tolist() == [0, 1, 1, 1, 2, 2]
+    assert r.prompts == ["1+1=", "22+3=", "22+3=", "22+3=", "4+4=", "4+4="]
+    assert r.columns["answer"] == ["2", "25", "25", "25", "8", "8"]
+    fresh = tiny_policy.token_logprobs(r.input_ids, r.attention_mask, r.completion_mask).logprobs
+    torch.testing.assert_close(r.sampler_logprobs, fresh.detach(), atol=1e-4, rtol=0)
+    with pytest.raises(ValueError, match="one count >= 1 per prompt"):
+        sampler.generate(["1+1="], SamplingParams(n=2), counts=[0])
