@@ -28,6 +28,9 @@ class RowLoader:
         difficulty_sampler: Draw indices from this sampler instead (``shuffle``, ``seed`` and ``weights``
             are then the sampler's); an epoch is ``len(sampler)`` indices. Its stream position is derived from
             ``(epoch, position)``, so this loader's state resumes it exactly.
+        resumable: Continue a partly consumed epoch on the next ``iter()`` (training loaders, so that a
+            resumed run draws the batches an uninterrupted one would). False starts every ``iter()`` at the
+            first batch (validation loaders, which a sanity check may leave half-read).
     """
 
     def __init__(
@@ -40,6 +43,7 @@ class RowLoader:
         weights: list[float] | None = None,
         drop_last: bool = False,
         difficulty_sampler: DifficultySampler | None = None,
+        resumable: bool = True,
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"RowLoader.batch_size must be >= 1, got {batch_size}")
@@ -54,6 +58,7 @@ class RowLoader:
             raise ValueError(
                 "RowLoader: a sampler over all the rows replaces weights; set them on the sampler"
             )
+        self.resumable = resumable
         self.epoch, self.position = 0, 0
 
     def set_weights(self, weights: list[float] | None) -> None:
@@ -91,6 +96,12 @@ class RowLoader:
         return order[b * self.batch_size : (b + 1) * self.batch_size].tolist()
 
     def __iter__(self) -> Iterator[list[dict[str, Any]]]:
+        if not self.resumable:
+            self.position = 0
+        elif self.position >= len(self):
+            # Lightning stops after len(self) batches without exhausting the generator, so the previous
+            # epoch's end (below) never ran.
+            self.epoch, self.position = self.epoch + 1, 0
         while self.position < len(self):
             idx = self._batch_indices(self.position)
             self.position += 1

@@ -140,7 +140,7 @@ class PromptDataModule(L.LightningDataModule):
         return self.train_loader
 
     def val_dataloader(self) -> RowLoader | list:
-        return RowLoader(self.val_rows, self.val_batch_size) if self.val_rows else []
+        return RowLoader(self.val_rows, self.val_batch_size, resumable=False) if self.val_rows else []
 
     def test_dataloader(self) -> RowLoader | list:
         return self.val_dataloader()

@@ -103,3 +103,46 @@ class Critic(nn.Module):
         hidden = self._hidden(input_ids, attention_mask)[:, -t - 1 : -1]  # (B, T, H): states before tokens
         values = self.head(hidden)  # (B, T)
         return torch.where(completion_mask.bool(), values, torch.zeros((), dtype=values.dtype, device=values.device))
+
+
+def last_token_index(attention_mask: Tensor) -> Tensor:
+    """(B,) index of the last real token of each row (right padding; left padding before it is fine)."""
+    positions = torch.arange(attention_mask.shape[1], device=attention_mask.device)
+    return torch.where(attention_mask.bool(), positions, -1).amax(1).clamp(min=0)
+
+
+class ScalarHead(nn.Module):
+    """One scalar per sequence from the hidden state of its last real token: an outcome reward model or
+    verifier ``V(x, y)`` (report sec 6.13, V-STaR; sec 3.5.5, ORM). Returns logits; ``sigmoid`` is V.
+
+    Args:
+        hidden_size: H of the backbone.
+        init_std: Standard deviation of the initial weights; 0 starts every logit at 0 (V = 0.5).
+    """
+
+    def __init__(self, hidden_size: int, init_std: float = 0.0) -> None:
+        super().__init__()
+        self.value = ValueHead(hidden_size, init_std)
+
+    def forward(self, hidden: Tensor, attention_mask: Tensor) -> Tensor:
+        """(B, L, H) hidden states and (B, L) mask -> (B,) float32 logits at each row's last real token."""
+        last = last_token_index(attention_mask)
+        return self.value(hidden[torch.arange(hidden.shape[0], device=hidden.device), last])
+
+
+class ScalarModel(nn.Module):
+    """A backbone copied from a policy plus a :class:`ScalarHead`: a verifier that does not move the policy.
+
+    Args:
+        policy: Whose backbone (and so tokenizer and chat template) is copied.
+        init_std: Initial weight scale of the head.
+    """
+
+    def __init__(self, policy: Policy, init_std: float = 0.0) -> None:
+        super().__init__()
+        self.backbone = copy.deepcopy(policy.backbone)
+        self.head = ScalarHead(policy.causal_lm.config.hidden_size, init_std)
+
+    def forward(self, input_ids: Tensor, attention_mask: Tensor) -> Tensor:
+        """(B, L) ids and mask (prompt then completion) -> (B,) logits."""
+        return self.head(_backbone_hidden(self.backbone, input_ids, attention_mask), attention_mask)

@@ -1,14 +1,35 @@
 """One LightningModule per method or family (DESIGN.md, "Algorithms")."""
 
 from lit_reason.algorithms.base import LossOutput, OnPolicyModule
+from lit_reason.algorithms.filters import (
+    BinaryRewardFilter,
+    CorrectDedup,
+    Sample,
+    SampleFilter,
+    STaRFilter,
+    ThresholdFilter,
+    TopKPerPrompt,
+)
 from lit_reason.algorithms.grpo import GRPO
 from lit_reason.algorithms.optim import OptimizerSettings
 from lit_reason.algorithms.ppo import PPO
-from lit_reason.algorithms.preference import DPO, IPO, KTO, ORPO, OfflinePreferenceModule, SimPO, sequence_logps
+from lit_reason.algorithms.preference import (
+    DPO,
+    IPO,
+    KTO,
+    ORPO,
+    OfflinePreferenceModule,
+    SimPO,
+    sequence_logps,
+)
 from lit_reason.algorithms.reinforce import REINFORCE, RLOO
-from lit_reason.algorithms.sft import SFTModule
+from lit_reason.algorithms.self_training import SelfTrainingModule
+from lit_reason.algorithms.sft import SFTModule, completion_nll
+from lit_reason.algorithms.vstar import VSTaR
 
 __all__ = [
+    "BinaryRewardFilter",
+    "CorrectDedup",
     "DPO",
     "GRPO",
     "IPO",
@@ -21,7 +42,15 @@ __all__ = [
     "OfflinePreferenceModule",
     "OnPolicyModule",
     "OptimizerSettings",
+    "STaRFilter",
     "SFTModule",
+    "Sample",
+    "SampleFilter",
+    "SelfTrainingModule",
+    "ThresholdFilter",
+    "TopKPerPrompt",
+    "VSTaR",
+    "completion_nll",
     "SimPO",
     "sequence_logps",
 ]

@@ -22,6 +22,13 @@ from lit_reason.sampling.hf import HFSampler
 from lit_reason.sampling.params import SamplingParams
 
 
+def completion_nll(policy: Policy, rows: list[dict[str, Any]], device: torch.device | str = "cpu") -> Tensor:
+    """Token-mean negative log-likelihood of ``rows[i]["completion"]`` (and EOS) given ``rows[i]["prompt"]``."""
+    ids, mask, comp_mask = policy.encode_pairs([r["prompt"] for r in rows], [r["completion"] for r in rows])
+    ids, mask, comp_mask = ids.to(device), mask.to(device), comp_mask.to(device)
+    return aggregate(-policy.token_logprobs(ids, mask, comp_mask).logprobs, comp_mask, "token")
+
+
 class SFTModule(L.LightningModule):
     """Supervised fine-tuning with automatic optimisation.
 
@@ -51,10 +58,7 @@ class SFTModule(L.LightningModule):
 
     def nll(self, rows: list[dict[str, Any]]) -> Tensor:
         """Token-mean negative log-likelihood of the rows' completions given their prompts."""
-        ids, mask, comp_mask = self.policy.encode_pairs([r["prompt"] for r in rows], [r["completion"] for r in rows])
-        ids, mask, comp_mask = ids.to(self.device), mask.to(self.device), comp_mask.to(self.device)
-        logp = self.policy.token_logprobs(ids, mask, comp_mask).logprobs
-        return aggregate(-logp, comp_mask, "token")
+        return completion_nll(self.policy, rows, self.device)
 
     def training_step(self, batch: list[dict[str, Any]], batch_idx: int) -> Tensor | None:
         loss = self.nll(batch)

@@ -28,8 +28,12 @@ from lit_reason.losses.preference import (
     simpo_loss,
     spin_loss,
 )
+from lit_reason.losses.verifier import verifier_accuracy, verifier_auc, verifier_bce
 
 __all__ = [
+    "verifier_accuracy",
+    "verifier_auc",
+    "verifier_bce",
     "PREFERENCE_LOSSES",
     "PreferenceLoss",
     "dpo_loss",

@@ -1,7 +1,17 @@
-"""Sampling engines and their parameters."""
+"""Sampling engines, their parameters, and inference-time search."""
 
 from lit_reason.sampling.hf import HFSampler
 from lit_reason.sampling.params import SamplingParams
 from lit_reason.sampling.processors import pick_tokens
+from lit_reason.sampling.search import BeamSettings, best_of_n, majority_vote, self_consistency, verifier_beam
 
-__all__ = ["HFSampler", "SamplingParams", "pick_tokens"]
+__all__ = [
+    "BeamSettings",
+    "HFSampler",
+    "SamplingParams",
+    "best_of_n",
+    "majority_vote",
+    "pick_tokens",
+    "self_consistency",
+    "verifier_beam",
+]

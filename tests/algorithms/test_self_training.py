@@ -1,0 +1,165 @@
+"""SelfTrainingModule on the tiny arithmetic task: one ReST, RAFT or STaR iteration raises validation
+accuracy over its SFT start; the kept set on disk holds only admitted rows; resume reads it back; ReST-EM
+restarts from the base weights; a teacher grows for a student.
+
+One short SFT (module fixture, ~5 s) gives a 1-digit-addition model right about a third of the time when
+sampled at temperature 1. Validation is the sampled accuracy (4 samples of each of 64 prompts at
+temperature 1) and the greedy accuracy, printed alongside.
+"""
+
+import copy
+import json
+
+import lightning as L
+import pytest
+import torch
+from torch.utils.data import DataLoader
+
+from lit_reason.algorithms.evaluation import accuracy_metrics
+from lit_reason.algorithms.filters import (
+    CorrectDedup,
+    STaRFilter,
+    ThresholdFilter,
+    TopKPerPrompt,
+    read_samples,
+)
+from lit_reason.algorithms.optim import OptimizerSettings
+from lit_reason.algorithms.self_training import SelfTrainingModule
+from lit_reason.algorithms.sft import SFTModule
+from lit_reason.datamodules.arithmetic import ArithmeticTask
+from lit_reason.policy import Policy
+from lit_reason.rewards.registry import get_reward
+from lit_reason.sampling import SamplingParams
+from lit_reason.tiny import TinyConfig
+
+TASK = ArithmeticTask(levels=[[1, 1]])
+TRAIN = TASK.generate(2000, seed=0)
+GROW = TASK.generate(512, seed=2)
+# 1-digit addition has only 100 problems: validation rows are fresh draws of the task, not disjoint from TRAIN.
+VAL = TASK.generate(64, seed=1)
+SAMPLING = SamplingParams(n=8, max_new_tokens=4, temperature=1.0)
+TRAINER = dict(logger=False, enable_progress_bar=False, enable_model_summary=False, enable_checkpointing=False,
+               limit_val_batches=0)
+TINY = TinyConfig(hidden_size=64, num_layers=2, num_heads=4, intermediate_size=128)
+
+
+def val_accuracy(policy: Policy) -> dict[str, float]:
+    m = accuracy_metrics(SFTModule(policy).sampler, VAL, get_reward("math_accuracy"), SAMPLING.with_(n=4),
+                         torch.Generator().manual_seed(1))
+    return {k: float(v) for k, v in m.items()}
+
+
+@pytest.fixture(scope="module")
+def sft_policy():
+    L.seed_everything(0, verbose=False)
+    policy = Policy("tiny", tiny=TINY)
+    loader = DataLoader(TRAIN, batch_size=32, shuffle=True, collate_fn=list)
+    L.Trainer(max_steps=150, **TRAINER).fit(SFTModule(policy, optimizer=OptimizerSettings(lr=3e-3)), loader)
+    return policy, val_accuracy(policy)
+
+
+def run(start: Policy, tmp_path, iterations: int = 1, rows=GROW, **kw) -> SelfTrainingModule:
+    L.seed_everything(0, verbose=False)
+    kw = {"sampling": SAMPLING, "sft_epochs": 2, "sft_batch_size": 32,
+          "optimizer": OptimizerSettings(lr=1e-3), "progress_bar": False, **kw}
+    module = SelfTrainingModule(copy.deepcopy(start), output_dir=str(tmp_path), **kw)
+    L.Trainer(max_epochs=iterations, **TRAINER).fit(module, DataLoader(rows, batch_size=len(rows), collate_fn=list))
+    return module
+
+
+@pytest.mark.parametrize(
+    "name, filt, epochs",
+    # RAFT keeps one sample per prompt (fewer rows than the others), so it gets more SFT passes
+    [("rest", ThresholdFilter(tau=1.0), 2), ("raft", TopKPerPrompt(k=1), 4), ("star", STaRFilter(), 2)],
+)
+def test_one_iteration_raises_validation_accuracy(sft_policy, tmp_path, name, filt, epochs):
+    start_policy, start = sft_policy
+    module = run(start_policy, tmp_path, filter=filt, sft_epochs=epochs)
+    end = val_accuracy(module.policy)
+    print(name, "start", start, "end", end)
+    # observed (seed 0): sampled accuracy 0.3 -> 0.5-0.6 after one iteration
+    assert end["val/accuracy_sampled"] > start["val/accuracy_sampled"] + 0.1, (start, end)
+    kept = read_samples(str(tmp_path / "iteration_0.jsonl"))
+    assert kept, "nothing kept"
+    if name == "rest":
+        assert all(k.reward is not None and k.reward >= 1.0 for k in kept)
+    if name == "raft":  # at most k per prompt, each the best of its prompt
+        counts = {}
+        for k in kept:
+            counts[k.index] = counts.get(k.index, 0) + 1
+        assert max(counts.values()) == 1
+    if name == "star":
+        assert all(k.correct and "hint" not in k.prompt for k in kept)
+
+
+def test_resume_reads_the_iteration_file_instead_of_growing(sft_policy, tmp_path, monkeypatch):
+    start_policy, _ = sft_policy
+    # a wrong answer no model would grow: only the file can teach it
+    rows = [{"index": 0, "prompt": "3+4=", "completion": "9", "reward": 1.0, "correct": True, "answer": "7"}]
+    (tmp_path / "iteration_0.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+    def no_grow(self, rows):
+        raise AssertionError("grow must not run when the iteration file exists")
+
+    monkeypatch.setattr(SelfTrainingModule, "grow", no_grow)
+    module = run(start_policy, tmp_path, rows=GROW[:4])
+    assert module.iteration == 1
+    logp = module.policy.token_logprobs(*module.policy.encode_pairs(["3+4="], ["9"])).logprobs
+    start_logp = start_policy.token_logprobs(*start_policy.encode_pairs(["3+4="], ["9"])).logprobs
+    assert logp.sum() > start_logp.sum()  # trained on the file's row
+
+
+def test_malformed_iteration_file_names_file_and_line(tmp_path):
+    path = tmp_path / "iteration_0.jsonl"
+    path.write_text('{"index": 0, "prompt": "1+1=", "completion": "2", "reward": 1.0, "correct": true}\n{"index": 1}\n')
+    with pytest.raises(ValueError, match=r"iteration_0.jsonl, line 2"):
+        read_samples(str(path))
+
+
+def test_rest_em_fine_tunes_each_iteration_from_the_base_weights(sft_policy, tmp_path):
+    start_policy, _ = sft_policy
+    # one row, one step per iteration: no shuffling order to differ between the runs
+    rows = [{"index": 0, "prompt": "3+4=", "completion": "9", "reward": 1.0, "correct": True}]
+    for d in ("a", "b"):
+        (tmp_path / d).mkdir()
+        for it in range(2):
+            (tmp_path / d / f"iteration_{it}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    kw = {"sft_epochs": 1, "sft_batch_size": 1, "optimizer": OptimizerSettings(lr=1e-2)}
+    # two ReST-EM iterations on the same set == one iteration: the second restarts from base, fresh Adam state
+    a = run(start_policy, tmp_path / "a", iterations=2, rows=GROW[:4], restart_from_base=True, **kw)
+    b = run(start_policy, tmp_path / "b", iterations=1, rows=GROW[:4], **kw)
+    c = run(start_policy, tmp_path / "b", iterations=2, rows=GROW[:4], **kw)  # continuing differs
+    for (name, pa), pb in zip(a.policy.named_parameters(), b.policy.parameters()):
+        torch.testing.assert_close(pa, pb, atol=1e-6, rtol=1e-5, msg=name)
+    assert any(not torch.allclose(pa, pc) for pa, pc in zip(a.policy.parameters(), c.policy.parameters()))
+
+
+def test_teacher_grows_and_student_learns(sft_policy, tmp_path):
+    teacher = copy.deepcopy(sft_policy[0])  # the module freezes its teacher in place
+    L.seed_everything(1, verbose=False)
+    student = Policy("tiny", tiny=TINY)
+    before = val_accuracy(student)
+    teacher_state = {k: v.clone() for k, v in teacher.state_dict().items()}
+    module = SelfTrainingModule(student, teacher=teacher, filter=CorrectDedup(), sampling=SAMPLING, sft_epochs=8,
+                                sft_batch_size=32, optimizer=OptimizerSettings(lr=3e-3), progress_bar=False,
+                                output_dir=str(tmp_path))
+    assert module.grow_sampler.policy is teacher and "teacher" not in dict(module.named_children())
+    L.Trainer(max_epochs=1, **TRAINER).fit(module, DataLoader(GROW, batch_size=len(GROW), collate_fn=list))
+    after = val_accuracy(student)
+    print("distillation: student before", before, "after", after)
+    assert after["val/accuracy_sampled"] > before["val/accuracy_sampled"] + 0.1, (before, after)
+    for k, v in teacher.state_dict().items():
+        torch.testing.assert_close(v, teacher_state[k], atol=0, rtol=0)
+
+
+@pytest.mark.parametrize("expert", ["best_of_n", "verifier_beam"])
+def test_expert_iteration_keeps_one_expert_answer_per_prompt(sft_policy, tmp_path, expert):
+    start_policy, _ = sft_policy
+    from lit_reason.sampling.search import BeamSettings
+
+    module = run(start_policy, tmp_path, rows=GROW[:32], filter=ThresholdFilter(tau=1.0), expert=expert,
+                 beam=BeamSettings(beam_width=2, expansions=2, step="tokens", step_tokens=2, max_steps=2))
+    kept = read_samples(str(tmp_path / "iteration_0.jsonl"))
+    assert kept and len({k.index for k in kept}) == len(kept) <= 32  # at most one (the expert's) per prompt
+    assert all(k.reward >= 1.0 for k in kept)
+    assert module.iteration == 1
