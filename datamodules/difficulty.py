@@ -46,8 +46,9 @@ class FeatureDifficulty:
             std = math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
             self.stats[name] = (mean, std if std > 0 else 1.0)
         scores = sorted(self.score(r) for r in rows)
-        self.edges = [scores[min(len(scores) - 1, math.ceil(k * len(scores) / self.levels))]
-                      for k in range(1, self.levels)]
+        # Edge k is the score at quantile k / levels; a row at or below it stays in the lower level, so
+        # tied scores (discrete features) share a level and the lowest level is never empty.
+        self.edges = [scores[max(0, math.ceil(k * len(scores) / self.levels) - 1)] for k in range(1, self.levels)]
         return self
 
     def score(self, row: dict[str, Any], index: int = 0, source: str = "rows") -> float:
@@ -59,7 +60,7 @@ class FeatureDifficulty:
 
     def level(self, row: dict[str, Any], index: int = 0, source: str = "rows") -> int:
         """The row's difficulty level in ``0 .. levels - 1``."""
-        return bisect.bisect_right(self.edges, self.score(row, index, source))
+        return bisect.bisect_left(self.edges, self.score(row, index, source))
 
     def label(self, rows: list[dict[str, Any]], source: str = "rows") -> list[dict[str, Any]]:
         """Copies of ``rows`` with their ``difficulty`` column set to the level."""

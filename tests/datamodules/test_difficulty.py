@@ -23,9 +23,16 @@ def test_features_by_hand():
 def test_levels_by_hand():
     rows = [{"carries": c} for c in [0, 0, 1, 1, 2, 2]]
     fd = FeatureDifficulty({"carries": 1.0}, levels=3).fit(rows)
-    # scores sorted [-1.22 -1.22 0 0 1.22 1.22]; edges at indices ceil(6/3)=2 and ceil(12/3)=4 -> 0, 1.22
+    # scores sorted [-1.22 -1.22 0 0 1.22 1.22]; edges at indices ceil(6/3)-1=1 and ceil(12/3)-1=3: -1.22, 0;
+    # a score equal to an edge stays below it
     assert [fd.level(r) for r in rows] == [0, 0, 1, 1, 2, 2]
     assert fd.level({"carries": 5}) == 2 and fd.level({"carries": -3}) == 0  # outside the fitted range
+
+
+def test_ties_keep_the_lowest_level_populated():
+    rows = [{"carries": c} for c in [0] * 6 + [1] * 3 + [2]]  # 60% of the rows share the lowest score
+    fd = FeatureDifficulty({"carries": 1.0}, levels=2).fit(rows)
+    assert [fd.level(r) for r in rows] == [0] * 6 + [1] * 4
 
 
 def test_bad_rows_are_named():
