@@ -40,27 +40,10 @@ class PreferenceDataModule(PromptDataModule):
         unpaired: Yield unpaired rows for KTO (paired files are split automatically).
     """
 
-    def __init__(
-        self,
-        train_file: str | None = None,
-        val_file: str | None = None,
-        synthetic: ArithmeticTask | None = None,
-        train_size: int = 4000,
-        val_size: int = 128,
-        batch_size: int = 16,
-        val_batch_size: int = 64,
-        required_fields: list[str] | None = None,
-        rename: dict[str, str] | None = None,
-        chat: bool = False,
-        system_prompt: str | None = None,
-        shuffle: bool = True,
-        seed: int = 0,
-        unpaired: bool = False,
-    ) -> None:
-        super().__init__(
-            train_file, val_file, synthetic, train_size, val_size, batch_size, val_batch_size,
-            required_fields if required_fields is not None else [], rename, chat, system_prompt, shuffle, seed,
-        )
+    def __init__(self, *args: Any, unpaired: bool = False, **kwargs: Any) -> None:
+        if kwargs.get("required_fields") is None:
+            kwargs["required_fields"] = []  # the fields of the file's kind are always required
+        super().__init__(*args, **kwargs)
         self.unpaired = unpaired
 
     @staticmethod

@@ -212,6 +212,23 @@ class Policy(nn.Module):
         # Outside nn.Module's registry: not trained, not in state_dict/checkpoints, not moved twice.
         self.__dict__["_reference"] = ref
 
+    @property
+    def reference(self) -> Policy | None:
+        """The frozen reference copy (None before :meth:`init_reference`, and under LoRA)."""
+        return self._reference
+
+    @torch.no_grad()
+    def refresh_reference(self) -> None:
+        """Makes the reference a copy of the current weights (iterative rounds, e.g. report eq 59).
+
+        Copies the state dict into the existing reference rather than deep-copying the model again.
+        """
+        if self.uses_lora:
+            raise ValueError("Policy.refresh_reference: under LoRA the reference is the base model with adapters "
+                             "disabled and cannot move; train without LoRA to refresh it")
+        self.init_reference()
+        self._reference.load_state_dict(self.state_dict())
+
     @torch.no_grad()
     def reference_logprobs(self, input_ids: Tensor, attention_mask: Tensor, completion_mask: Tensor, **kw: Any) -> Tensor:
         """log pi_ref of the completion tokens (B, T). Call :meth:`init_reference` first unless under LoRA."""

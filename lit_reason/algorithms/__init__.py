@@ -11,6 +11,7 @@ from lit_reason.algorithms.filters import (
     TopKPerPrompt,
 )
 from lit_reason.algorithms.grpo import GRPO
+from lit_reason.algorithms.online_dpo import IterativeDPO, OnlineDPO
 from lit_reason.algorithms.optim import OptimizerSettings
 from lit_reason.algorithms.ppo import PPO
 from lit_reason.algorithms.preference import (
@@ -23,8 +24,10 @@ from lit_reason.algorithms.preference import (
     sequence_logps,
 )
 from lit_reason.algorithms.reinforce import REINFORCE, RLOO
+from lit_reason.algorithms.self_rewarding import SelfRewarding
 from lit_reason.algorithms.self_training import SelfTrainingModule
 from lit_reason.algorithms.sft import SFTModule, completion_nll
+from lit_reason.algorithms.spin import SPIN
 from lit_reason.algorithms.vstar import VSTaR
 
 __all__ = [
@@ -32,6 +35,7 @@ __all__ = [
     "CorrectDedup",
     "DPO",
     "GRPO",
+    "IterativeDPO",
     "IPO",
     "KTO",
     "ORPO",
@@ -40,12 +44,15 @@ __all__ = [
     "RLOO",
     "LossOutput",
     "OfflinePreferenceModule",
+    "OnlineDPO",
     "OnPolicyModule",
     "OptimizerSettings",
     "STaRFilter",
     "SFTModule",
+    "SPIN",
     "Sample",
     "SampleFilter",
+    "SelfRewarding",
     "SelfTrainingModule",
     "ThresholdFilter",
     "TopKPerPrompt",

@@ -22,7 +22,7 @@ from lit_reason.logprobs import TokenStats
 from lit_reason.losses import aggregate, approx_kl, kl_penalty
 from lit_reason.losses.importance import sampler_mismatch_kl, sequence_is_weights, token_is_weights
 from lit_reason.policy import Policy
-from lit_reason.rewards.combine import WeightedSum
+from lit_reason.rewards.combine import RewardFn, WeightedSum
 from lit_reason.rewards.registry import get_reward
 from lit_reason.rollout import Rollout
 from lit_reason.sampling.hf import HFSampler
@@ -82,7 +82,7 @@ class OnPolicyModule(L.LightningModule):
     def __init__(
         self,
         policy: Policy,
-        rewards: list[str] | None = None,
+        rewards: list[str | RewardFn] | None = None,
         reward_weights: list[float] | None = None,
         verifier: str | None = "math_accuracy",
         sampling: SamplingParams | None = None,
@@ -133,6 +133,7 @@ class OnPolicyModule(L.LightningModule):
         self.nonfinite_skips = 0
         self.last_rollout: Rollout | None = None
         self.last_correct: Tensor | None = None
+        self.last_reward_none: Tensor | None = None
         self._consecutive_skips = 0
         if kl_coef > 0:
             policy.init_reference()
@@ -163,6 +164,7 @@ class OnPolicyModule(L.LightningModule):
         components = self.reward.score_components(rollout.prompts, rollout.completions, **rollout.columns)
         totals = self.reward.combine(components)
         none = torch.tensor([t is None for t in totals])
+        self.last_reward_none = none  # (B,) True where no reward function could score the sample
         rollout.rewards = torch.tensor(
             [self.hparams.none_reward if t is None else t for t in totals], dtype=torch.float32, device=self.device
         )

@@ -115,7 +115,7 @@ def test_reference_is_computed_once_per_row_and_cached(sft_policy):
     rows = TRAIN[:3]
     ex = as_examples(rows, allow_unpaired=False, who="test")
     with torch.no_grad():
-        fresh = sequence_logps(module.policy._reference, ex.prompts, ex.completions)[0]
+        fresh = sequence_logps(module.policy.reference, ex.prompts, ex.completions)[0]
     assert_close(module.reference_logps(ex.prompts, ex.completions), fresh, atol=1e-5, rtol=1e-5)
 
 
@@ -144,8 +144,8 @@ def test_sequence_logps_matches_a_full_log_softmax(sft_policy):
 
 
 def test_reference_free_losses_build_no_reference(tiny_policy):
-    assert SimPO(tiny_policy).policy._reference is None
-    assert ORPO(tiny_policy).policy._reference is None
+    assert SimPO(tiny_policy).policy.reference is None
+    assert ORPO(tiny_policy).policy.reference is None
     assert DPO(tiny_policy).policy._reference is not None
 
 

@@ -1,0 +1,203 @@
+"""Online DPO (report sec 6.16.1, alg 8) and Iterative DPO (sec 6.22.2).
+
+Guo et al. 2024, "Direct Language Model Alignment from Online AI Feedback" (arXiv:2402.04792); Xiong et al.
+2024, "Iterative Preference Learning from Human Feedback" (arXiv:2312.11456). Each iteration samples
+``sampling.n >= 2`` completions per prompt from the current policy, scores them with any reward (a rule,
+a reward model, an :class:`~lit_reason.rewards.judge.LLMJudge`), pairs the best with the worst completion of
+each prompt (alg 8 line 4, generalised from 2 samples to n), and takes DPO steps (eq 32, eq 70) against a
+frozen reference. Prompts whose samples all score the same give no pair; they are counted
+(``train/tied_groups``), not trained on.
+
+Iterative DPO replaces the reference by the current policy every ``ref_update_every`` iterations: each
+round is one DPO problem ``pi_{t+1} = DPO(pi_t, D_t)`` as in eq 59.
+
+Deliberate deviations: log-probabilities are taken at temperature 1 whatever the sampling temperature (DPO
+is defined on the policy itself); ``loss_aggregation`` does not apply (the loss is a mean over pairs, so
+micro-batches are weighted by their number of pairs); ``minibatch_size`` and ``micro_batch_size`` count
+completions and must be even, so that a pair never straddles two minibatches.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from lit_reason.algorithms.base import MICRO_SHARES, LossOutput, OnPolicyModule
+from lit_reason.algorithms.preference import reward_metrics
+from lit_reason.losses import aggregate, kl_penalty
+from lit_reason.losses.preference import dpo_loss
+from lit_reason.rollout import Rollout
+
+
+def preference_pairs(
+    rewards: Tensor, group: Tensor, *, min_gap: float = 0.0, valid: Tensor | None = None
+) -> tuple[Tensor, int]:
+    """(best, worst) completion of each group, interleaved: ``[c_0, r_0, c_1, r_1, ...]``.
+
+    Args:
+        rewards: (B,) scalar rewards.
+        group: (B,) prompt ids (the n samples of a prompt share one).
+        min_gap: A group whose best and worst rewards differ by ``min_gap`` or less gives no pair.
+        valid: (B,) bool, False for samples that must not be paired (e.g. no reward could score them).
+
+    Returns:
+        ``(index (2P,), skipped)``: row indices, chosen then rejected for each of the P pairs in order of
+        first appearance of their group; ``skipped`` counts the groups without a pair. Ties for best or
+        worst go to the earliest sample.
+    """
+    index: list[int] = []
+    skipped = 0
+    seen: list[int] = []
+    for g in group.tolist():
+        if g not in seen:
+            seen.append(g)
+    for g in seen:
+        members = (group == g) if valid is None else (group == g) & valid
+        rows = members.nonzero().squeeze(-1)
+        r = rewards[rows]
+        if len(rows) < 2 or float(r.max() - r.min()) <= min_gap:
+            skipped += 1
+            continue
+        index += [int(rows[r.argmax()]), int(rows[r.argmin()])]
+    return torch.tensor(index, dtype=torch.long), skipped
+
+
+class OnlineDPO(OnPolicyModule):
+    """Online DPO: DPO on (best, worst) pairs of the policy's own samples, scored by ``rewards``.
+
+    Args:
+        beta: Inverse temperature of DPO's implicit reward (eq 32).
+        label_smoothing: Conservative DPO: probability in [0, 0.5) that a pair's order is wrong.
+        min_reward_gap: Pair a prompt only if its best and worst rewards differ by more than this.
+        ref_update_every: Replace the reference by the current policy every this many iterations (rollouts);
+            None keeps the starting model as the reference (plain online DPO).
+        **kwargs: Everything of :class:`OnPolicyModule` (policy, rewards, sampling with ``n >= 2``, ...);
+            ``kl_coef`` must stay 0 (``beta`` holds the policy to the reference) and ``is_correction``
+            ``none``.
+    """
+
+    def __init__(self, *args, beta: float = 0.1, label_smoothing: float = 0.0, min_reward_gap: float = 0.0,
+                 ref_update_every: int | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.save_hyperparameters(ignore=["policy"])
+        hp, name = self.hparams, type(self).__name__
+        errors = []
+        if not beta > 0:
+            errors.append(f"beta must be > 0, got {beta}")
+        if not 0.0 <= label_smoothing < 0.5:
+            errors.append(f"label_smoothing must be in [0, 0.5), got {label_smoothing}")
+        if min_reward_gap < 0:
+            errors.append(f"min_reward_gap must be >= 0, got {min_reward_gap}")
+        if self.sampling.n < 2:
+            errors.append(f"sampling.n must be >= 2 to form pairs, got {self.sampling.n}")
+        if self.kl_coef > 0:
+            errors.append(f"kl_coef must be 0 (beta sets the pull to the reference), got {self.kl_coef}")
+        if hp.is_correction != "none":
+            errors.append(f"is_correction must be 'none' (DPO does not use sampler ratios), got {hp.is_correction!r}")
+        for key in ("minibatch_size", "micro_batch_size"):
+            if hp[key] is not None and hp[key] % 2:
+                errors.append(f"{key} must be even (it counts completions; a pair is two), got {hp[key]}")
+        if ref_update_every is not None and ref_update_every < 1:
+            errors.append(f"ref_update_every must be >= 1 or None, got {ref_update_every}")
+        if ref_update_every is not None and self.policy.uses_lora:
+            errors.append("ref_update_every needs a policy without LoRA (the LoRA reference is the frozen base)")
+        if errors:
+            raise ValueError(f"{name}: " + "; ".join(errors))
+        self.micro_share = MICRO_SHARES["sequence"]  # the DPO loss is a mean over pairs
+        self.policy.init_reference()
+        self.ref_round = 0
+
+    # ------------------------------------------------------------------ hooks
+    def pairs(self, rollout: Rollout) -> tuple[Tensor, int]:
+        """Row indices of the pairs (chosen, rejected interleaved) and the number of groups without one."""
+        unscored = self.last_reward_none
+        valid = None if unscored is None or len(unscored) != len(rollout) else ~unscored.to(rollout.group.device)
+        return preference_pairs(rollout.rewards, rollout.group, min_gap=self.hparams.min_reward_gap, valid=valid)
+
+    def advantages(self, rollout: Rollout) -> Tensor:
+        """+1 on chosen samples, -1 on rejected ones, 0 on samples in no pair: the direction DPO pushes."""
+        index, _ = self.pairs(rollout)
+        signs = torch.zeros(len(rollout), device=rollout.rewards.device)
+        signs[index[0::2]], signs[index[1::2]] = 1.0, -1.0
+        return signs
+
+    def loss(self, minibatch: Rollout) -> LossOutput:
+        mb = minibatch
+        stats = self.policy.token_logprobs(mb.input_ids, mb.attention_mask, mb.completion_mask, entropy=True,
+                                           group=self._group(mb))
+        mask = mb.completion_mask
+        logps, ref = stats.logprobs.sum(1), mb.ref_logprobs.sum(1)  # (2P,), summed over completion tokens
+        out = dpo_loss(logps[0::2], logps[1::2], ref[0::2], ref[1::2], beta=self.hparams.beta,
+                       label_smoothing=self.hparams.label_smoothing)
+        metrics = reward_metrics(out, paired=True)
+        metrics["kl"] = aggregate(kl_penalty(stats.logprobs.detach(), mb.ref_logprobs, kind=self.hparams.kl_estimator),
+                                  mask, "token")
+        metrics["entropy"] = aggregate(stats.entropy, mask, "token")
+        return LossOutput(out.loss, {k: v.detach() for k, v in metrics.items()})
+
+    # ------------------------------------------------------------------ update over pairs
+    def update(self, rollout: Rollout) -> dict[str, float]:
+        """DPO steps over the rollout's pairs; minibatches hold whole pairs (shuffled pair by pair)."""
+        index, skipped = self.pairs(rollout)
+        n_pairs = len(index) // 2
+        info = {"pairs": float(n_pairs), "tied_groups": float(skipped), "ref_round": float(self.ref_round),
+                "nonfinite_skipped": float(self.nonfinite_skips), "kl_coef": float(self.kl_coef)}
+        if n_pairs == 0:
+            return info
+        pairs = rollout.select(index)
+        pairs.ref_logprobs = self._score(pairs, self._reference_logprobs)
+        opt, sched = self.optimizers(), self.lr_schedulers()
+        size = max((self.hparams.minibatch_size or len(pairs)) // 2, 1)  # pairs per optimizer step
+        sums: dict[str, float] = {}
+        steps = 0
+        for _ in range(self.hparams.update_epochs):
+            order = torch.randperm(n_pairs, generator=self.generator) if size < n_pairs else torch.arange(n_pairs)
+            for start in range(0, n_pairs, size):
+                p = order[start : start + size]
+                out = self._accumulate(pairs.select(torch.stack([2 * p, 2 * p + 1], 1).flatten()))
+                if out is None:
+                    continue
+                out["grad_norm"] = self._clip_and_step(opt, sched)
+                steps += 1
+                for k, v in out.items():
+                    sums[k] = sums.get(k, 0.0) + float(v)
+        return {**{k: v / steps for k, v in sums.items()}, **info} if steps else info
+
+    def _reference_logprobs(self, *args: Tensor, temperature: float, group: Tensor | None) -> Tensor:
+        del temperature  # DPO compares the models themselves: temperature 1 (see the module docstring)
+        return self.policy.reference_logprobs(*args, group=group)
+
+    # ------------------------------------------------------------------ iterative rounds, checkpoints
+    def on_train_batch_end(self, outputs: Any, batch: Any, batch_idx: int) -> None:
+        every = self.hparams.ref_update_every
+        if every is not None and self.iteration % every == 0:
+            self.policy.refresh_reference()
+            self.ref_round += 1
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        super().on_save_checkpoint(checkpoint)
+        checkpoint["lit_reason"]["ref_round"] = self.ref_round
+        if self.ref_round > 0:  # the reference is no longer the starting model: keep it for an exact resume
+            checkpoint["lit_reason"]["reference"] = self.policy.reference.state_dict()
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        super().on_load_checkpoint(checkpoint)
+        state = checkpoint.get("lit_reason", {})
+        self.ref_round = state.get("ref_round", 0)
+        if "reference" in state:
+            self.policy.reference.load_state_dict(state["reference"])
+
+
+class IterativeDPO(OnlineDPO):
+    """Iterative DPO (report sec 6.22.2): online DPO whose reference is the policy of the previous round.
+
+    Args:
+        ref_update_every: Iterations (rollouts) per round; after each round the reference becomes the
+            current policy.
+        **kwargs: Everything of :class:`OnlineDPO`.
+    """
+
+    def __init__(self, *args, ref_update_every: int = 50, **kwargs) -> None:
+        super().__init__(*args, ref_update_every=ref_update_every, **kwargs)
