@@ -9,6 +9,7 @@ vocabulary of DESIGN.md, and the state a checkpoint needs for an exact resume.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import lightning as L
@@ -277,7 +278,7 @@ class OnPolicyModule(L.LightningModule):
         sums: dict[str, float] = {}
         steps = 0
         for _ in range(self.hparams.update_epochs):
-            for mb in rollout.minibatches(size, shuffle=size < len(rollout), generator=self.generator):
+            for mb in self.minibatches(rollout, size):
                 out = self._accumulate(mb)
                 if out is None:
                     continue
@@ -289,6 +290,10 @@ class OnPolicyModule(L.LightningModule):
         result["nonfinite_skipped"] = float(self.nonfinite_skips)
         result["kl_coef"] = float(self.kl_coef)
         return result
+
+    def minibatches(self, rollout: Rollout, size: int) -> Iterator[Rollout]:
+        """One epoch of optimizer-step minibatches of ``size`` samples (shuffled unless one holds them all)."""
+        return rollout.minibatches(size, shuffle=size < len(rollout), generator=self.generator)
 
     def _accumulate(self, mb: Rollout) -> dict[str, float] | None:
         """Forward/backward over micro-batches of ``mb``; None (and no gradient) if a loss is non-finite."""

@@ -19,6 +19,7 @@ completions and must be even, so that a pair never straddles two minibatches.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import torch
@@ -148,22 +149,15 @@ class OnlineDPO(OnPolicyModule):
             return info
         pairs = rollout.select(index)
         pairs.ref_logprobs = self._score(pairs, self._reference_logprobs)
-        opt, sched = self.optimizers(), self.lr_schedulers()
-        size = max((self.hparams.minibatch_size or len(pairs)) // 2, 1)  # pairs per optimizer step
-        sums: dict[str, float] = {}
-        steps = 0
-        for _ in range(self.hparams.update_epochs):
-            order = torch.randperm(n_pairs, generator=self.generator) if size < n_pairs else torch.arange(n_pairs)
-            for start in range(0, n_pairs, size):
-                p = order[start : start + size]
-                out = self._accumulate(pairs.select(torch.stack([2 * p, 2 * p + 1], 1).flatten()))
-                if out is None:
-                    continue
-                out["grad_norm"] = self._clip_and_step(opt, sched)
-                steps += 1
-                for k, v in out.items():
-                    sums[k] = sums.get(k, 0.0) + float(v)
-        return {**{k: v / steps for k, v in sums.items()}, **info} if steps else info
+        return {**super().update(pairs), **info}
+
+    def minibatches(self, rollout: Rollout, size: int) -> Iterator[Rollout]:
+        """Minibatches of whole pairs (rows 2i, 2i+1), shuffled pair by pair."""
+        n_pairs, per_step = len(rollout) // 2, max(size // 2, 1)
+        order = torch.randperm(n_pairs, generator=self.generator) if per_step < n_pairs else torch.arange(n_pairs)
+        for start in range(0, n_pairs, per_step):
+            p = order[start : start + per_step]
+            yield rollout.select(torch.stack([2 * p, 2 * p + 1], 1).flatten())
 
     def _reference_logprobs(self, *args: Tensor, temperature: float, group: Tensor | None) -> Tensor:
         del temperature  # DPO compares the models themselves: temperature 1 (see the module docstring)
