@@ -39,8 +39,8 @@ def run(method: str, model: str) -> dict[str, float]:
     from torch.utils.data import DataLoader
 
     sys.path.insert(0, str(HERE))
-    from datamodules.arithmetic import ArithmeticTask
     from lit_reason.algorithms import GRPO, PPO, OptimizerSettings
+    from lit_reason.datamodules.arithmetic import ArithmeticTask
     from lit_reason.policy import Policy
     from lit_reason.sampling import SamplingParams
 

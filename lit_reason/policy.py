@@ -54,7 +54,8 @@ class Policy(nn.Module):
         dtype: ``float32`` (the CPU default: bf16 matmuls are slower on most CPUs), ``bfloat16`` or ``float16``.
         tiny: Size of the tiny model when ``model="tiny"``.
         lora: Train LoRA adapters instead of all weights.
-        gradient_checkpointing: Recompute activations in the backward pass.
+        gradient_checkpointing: Recompute activations in the backward pass: ``true`` for every decoder layer,
+            an integer n for every n-th layer only (less recomputation, more activation memory).
         bitlinear: Replace every ``nn.Linear`` but the LM head by BitLinear: ``1bit``, ``b1.58`` or ``a4.8``.
         logprob_chunk: Tokens per chunk of the LM head in :meth:`token_logprobs`; None sizes it to the vocabulary.
     """
@@ -66,7 +67,7 @@ class Policy(nn.Module):
         dtype: str = "float32",
         tiny: TinyConfig | None = None,
         lora: LoraSettings | None = None,
-        gradient_checkpointing: bool = False,
+        gradient_checkpointing: bool | int = False,
         bitlinear: str | None = None,
         logprob_chunk: int | None = None,
     ) -> None:
@@ -84,7 +85,7 @@ class Policy(nn.Module):
         if lora is not None:
             self.model = _add_lora(self.model, lora)
         if gradient_checkpointing:
-            _enable_checkpointing(self.model)
+            _enable_checkpointing(self.model, every_n_layers=int(gradient_checkpointing))
             self.model.config.use_cache = False
         # from_pretrained returns eval mode; Lightning and gradient checkpointing expect train mode.
         self.model.train()
@@ -287,11 +288,15 @@ def _load(
     return tok, model
 
 
-def _enable_checkpointing(model: nn.Module) -> None:
+def _enable_checkpointing(model: nn.Module, every_n_layers: int = 1) -> None:
     kwargs = {"use_reentrant": False}
+    if every_n_layers < 1:
+        raise ValueError(f"Policy.gradient_checkpointing must be true or an integer >= 1, got {every_n_layers}")
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
     if hasattr(base, "activation_checkpointing_enable"):  # transformers >= 5.x; the old name warns
-        base.activation_checkpointing_enable(activation_checkpointing_kwargs=kwargs)
+        base.activation_checkpointing_enable(activation_checkpointing_kwargs=kwargs, every_n_layers=every_n_layers)
+    elif every_n_layers > 1:
+        raise ValueError("Policy.gradient_checkpointing: every n-th layer needs transformers >= 5.x")
     else:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
 

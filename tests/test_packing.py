@@ -45,7 +45,7 @@ def test_empty_prompt_with_tokens_to_score_is_an_error():
         pack_shared_prefix(ids, mask, torch.tensor([[1, 1]]), torch.tensor([0]))
 
 
-@pytest.mark.parametrize("checkpointing", [False, True])
+@pytest.mark.parametrize("checkpointing", [False, True, 2])
 def test_packed_logprobs_and_gradients_equal_padded(checkpointing):
     torch.manual_seed(0)
     pol = policy(gradient_checkpointing=checkpointing)
@@ -64,3 +64,13 @@ def test_packed_logprobs_and_gradients_equal_padded(checkpointing):
     assert (stats.logprobs[comp == 0] == 0).all()
     for a, b in zip(*grads):
         assert_close(a, b, atol=1e-5, rtol=1e-4)
+
+
+def test_checkpointing_every_second_layer():
+    pol = Policy("tiny", tiny=TinyConfig(hidden_size=32, num_layers=4, num_heads=2, intermediate_size=64),
+                 gradient_checkpointing=2)
+    flags = [getattr(layer, "gradient_checkpointing", False) for layer in pol.backbone.layers]
+    assert flags == [True, False, True, False]
+    with pytest.raises(ValueError, match="true or an integer >= 1"):
+        Policy("tiny", tiny=TinyConfig(hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64),
+               gradient_checkpointing=-1)

@@ -17,7 +17,7 @@ import torch
 from torch import Tensor
 
 from lit_reason.algorithms.checkpointing import plain_hyperparameters
-from lit_reason.algorithms.evaluation import columns_of, validate_batch
+from lit_reason.algorithms.evaluation import check_pass_k, columns_of, validate_batch
 from lit_reason.algorithms.optim import OptimizerSettings
 from lit_reason.logprobs import TokenStats
 from lit_reason.losses import aggregate, approx_kl, kl_penalty
@@ -78,6 +78,8 @@ class OnPolicyModule(L.LightningModule):
             (vLLM, stale weights; eq 132): ``none``, ``token`` (per-token truncated ratio) or ``sequence``
             (truncated product). It costs one no-grad forward per rollout to recompute ``pi_old``.
         is_cap: Truncation of the importance weights.
+        val_pass_k: k's of the unbiased ``val/pass@k`` (each <= the validation samples per prompt);
+            ``val/pass@n`` is always reported.
     """
 
     def __init__(
@@ -103,6 +105,7 @@ class OnPolicyModule(L.LightningModule):
         pack_groups: bool = True,
         is_correction: str = "none",
         is_cap: float = 2.0,
+        val_pass_k: list[int] | None = None,
     ) -> None:
         super().__init__()
         self.save_hyperparameters(ignore=["policy"])
@@ -117,6 +120,10 @@ class OnPolicyModule(L.LightningModule):
             errors.append(f"is_correction must be one of {sorted(IS_WEIGHTS)}, got {is_correction!r}")
         if is_cap <= 0:
             errors.append(f"is_cap must be > 0, got {is_cap}")
+        try:
+            check_pass_k(val_pass_k, (val_sampling or sampling or SamplingParams(n=4)).n)
+        except ValueError as e:
+            errors.append(str(e))
         if errors:
             raise ValueError(f"{type(self).__name__}: " + "; ".join(errors))
         self.policy = policy

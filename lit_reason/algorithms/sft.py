@@ -13,7 +13,7 @@ import torch
 from torch import Tensor
 
 from lit_reason.algorithms.checkpointing import plain_hyperparameters
-from lit_reason.algorithms.evaluation import validate_batch
+from lit_reason.algorithms.evaluation import check_pass_k, validate_batch
 from lit_reason.algorithms.optim import OptimizerSettings
 from lit_reason.losses import aggregate
 from lit_reason.policy import Policy
@@ -38,6 +38,8 @@ class SFTModule(L.LightningModule):
         val_sampling: Sampling for the sampled validation metrics (greedy accuracy is always reported).
         optimizer: AdamW settings.
         seed: Seed of the validation sampling RNG.
+        val_pass_k: k's of the unbiased ``val/pass@k`` (each <= ``val_sampling.n``); ``val/pass@n`` is always
+            reported.
     """
 
     def __init__(
@@ -47,6 +49,7 @@ class SFTModule(L.LightningModule):
         val_sampling: SamplingParams | None = None,
         optimizer: OptimizerSettings | None = None,
         seed: int = 0,
+        val_pass_k: list[int] | None = None,
     ) -> None:
         super().__init__()
         self.save_hyperparameters(ignore=["policy"])
@@ -54,6 +57,7 @@ class SFTModule(L.LightningModule):
         self.sampler = HFSampler(policy)
         self.verifier = get_reward(verifier) if verifier else None
         self.val_sampling = val_sampling or SamplingParams(temperature=1.0, n=4, max_new_tokens=16)
+        check_pass_k(val_pass_k, self.val_sampling.n)
         self.optimizer_settings = optimizer or OptimizerSettings()
 
     def nll(self, rows: list[dict[str, Any]]) -> Tensor:

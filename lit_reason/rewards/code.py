@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import ast
 import re
+from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from lit_reason.rewards.sandbox import Job, Sandbox, SandboxConfig, SandboxResult
@@ -79,7 +81,8 @@ def build_program(prompt: Any, completion: str, entry_point: str | None) -> str:
 
     A HumanEval prompt (signature + docstring, a valid module on its own) is kept in front of the
     code: a body-only continuation needs it, and a whole-function completion still needs its
-    imports and helpers (the redefinition simply replaces the stub).
+    imports and helpers (the redefinition simply replaces the stub). A prompt that is not valid on its
+    own but becomes valid with the completion appended (it stops mid-statement) is continued verbatim.
 
     Args:
         prompt: The prompt (string, or chat messages, which are never code).
@@ -87,7 +90,11 @@ def build_program(prompt: Any, completion: str, entry_point: str | None) -> str:
         entry_point: Function under test for HumanEval-style rows, ``None`` for MBPP-style.
     """
     code = extract_code(completion, entry_point)
-    stem = prompt if isinstance(prompt, str) and entry_point and "def " in prompt and _parses(prompt) else ""
+    code_prompt = isinstance(prompt, str) and bool(entry_point) and "def " in prompt
+    if code_prompt and not _parses(prompt):
+        # A prompt that stops mid-statement (``return 47+8 - ``) is continued by the completion's raw text.
+        return prompt + completion if _parses(prompt + completion) else code
+    stem = prompt if code_prompt else ""
     if not stem or code.lstrip().startswith(stem.strip()):
         return code
     if _defines(code, entry_point):
@@ -180,9 +187,15 @@ def _rows(n: int, columns: dict[str, Any]) -> list[dict[str, Any]]:
 class CodePassRate:
     """Fraction of a row's tests the completion passes (report §3.5.1, eq. 36).
 
+    Identical jobs (same program, tests and setup) run once per batch, and their results are remembered
+    for the next ``cache_size`` distinct jobs: a GRPO group often repeats a completion, and the module
+    scores each rollout twice (reward, then verifier). Runs that timed out or where the sandbox failed are
+    not remembered, since load on the machine decides them rather than the program.
+
     Args:
         config: Sandbox limits; the defaults suit short functions.
         max_workers: Concurrent sandboxes (default: all cores).
+        cache_size: Distinct jobs whose results are remembered; 0 runs every job.
 
     Example:
         >>> reward = CodePassRate(SandboxConfig(wall_s=5))
@@ -193,9 +206,14 @@ class CodePassRate:
 
     __name__ = "code_pass_rate"
 
-    def __init__(self, config: SandboxConfig | None = None, max_workers: int | None = None) -> None:
+    def __init__(self, config: SandboxConfig | None = None, max_workers: int | None = None,
+                 cache_size: int = 4096) -> None:
+        if cache_size < 0:
+            raise ValueError(f"cache_size must be >= 0, got {cache_size}")
         self.config = config or SandboxConfig()
         self.max_workers = max_workers
+        self.cache_size = cache_size
+        self._cache: OrderedDict[tuple, SandboxResult] = OrderedDict()
         self._sandbox: Sandbox | None = None  # built on first use: it probes the isolation tier
 
     @property
@@ -210,9 +228,26 @@ class CodePassRate:
         return [build_job(p, c, r) for p, c, r in zip(prompts, completions, rows)]
 
     def run(self, jobs: Sequence[Job | None]) -> list[SandboxResult | None]:
-        """Run the jobs as one pool batch; ``None`` passes through."""
-        done = iter(self.sandbox.run_many([j for j in jobs if j is not None]))
-        return [None if j is None else next(done) for j in jobs]
+        """Run the jobs as one pool batch, each distinct job once; ``None`` passes through."""
+        keys = [None if j is None else _job_key(j) for j in jobs]
+        todo: dict[tuple, Job] = {}
+        for key, job in zip(keys, jobs):
+            if key is not None and key not in self._cache and key not in todo:
+                todo[key] = job
+        fresh = dict(zip(todo, self.sandbox.run_many(list(todo.values()))))
+        out = []
+        for key in keys:
+            result = None if key is None else fresh.get(key) or self._cache[key]
+            if key is not None and self.cache_size and key in self._cache:
+                self._cache.move_to_end(key)
+            out.append(None if result is None else replace(result, tests=list(result.tests),
+                                                           errors=list(result.errors)))
+        for key, result in fresh.items():
+            if self.cache_size and not (result.timeout or result.harness_error):
+                self._cache[key] = result
+                while len(self._cache) > self.cache_size:
+                    self._cache.popitem(last=False)
+        return out
 
     def evaluate(self, prompts: Sequence[Any], completions: Sequence[Any], **columns: Any) -> list[SandboxResult | None]:
         """Sandbox results per completion, e.g. for pass@k or for logging the failure kinds."""
@@ -263,6 +298,10 @@ class CodeRLReward(CodePassRate):
         full = bool(result.tests) and all(result.tests)
         eff = max(0.0, 1.0 - result.candidate_s / self.budget) if full else 0.0
         return self.alpha * _compiles(job.program) + self.beta * result.pass_rate + self.gamma * eff
+
+
+def _job_key(job: Job) -> tuple:
+    return job.program, tuple(job.tests), job.setup, job.entry_point
 
 
 def _compiles(program: str) -> bool:

@@ -72,5 +72,19 @@ def pick_tokens(logits: Tensor, params: SamplingParams, generator: torch.Generat
             p = torch.full(probs.shape[:1], params.top_p, dtype=probs.dtype, device=probs.device)
         drop = drop | top_p_mask(probs, p)
     probs = logp.masked_fill(drop, float("-inf")).softmax(-1)
-    tokens = torch.multinomial(probs, 1, generator=generator).squeeze(-1)
+    tokens = inverse_cdf_sample(probs, generator)
     return Pick(tokens, logp.gather(-1, tokens[:, None]).squeeze(-1))
+
+
+def inverse_cdf_sample(probs: Tensor, generator: torch.Generator | None = None) -> Tensor:
+    """One draw per row of ``probs`` (B, V) by inverting its cumulative sum at a uniform point.
+
+    Equivalent in distribution to ``torch.multinomial(probs, 1)``, which on CPU draws V exponentials per
+    row (~28 ms a step for 32 rows of a 49k vocabulary); this draws one uniform per row. A token of
+    probability 0 is never chosen: its cumulative value equals its predecessor's, and ``right=True`` returns
+    the first index whose cumulative mass exceeds the point.
+    """
+    cdf = probs.cumsum(-1)
+    u = torch.rand(probs.shape[0], 1, generator=generator, device=probs.device, dtype=cdf.dtype)
+    tokens = torch.searchsorted(cdf, u * cdf[:, -1:], right=True).squeeze(-1)
+    return tokens.clamp(max=probs.shape[-1] - 1)

@@ -133,3 +133,12 @@ def test_code_rl_rejects_bad_weights():
 
 def test_row_without_tests_is_none_not_zero(reward):
     assert reward(["q", "q"], ["x = 1", "x = 1"], test_list=[[], None]) == [None, None]
+
+
+def test_prompt_stopping_mid_statement_is_continued_verbatim():
+    from lit_reason.rewards.code import build_program
+
+    prompt = "def f():\n    return 4+8 - "
+    assert build_program(prompt, "12", "f") == "def f():\n    return 4+8 - 12"
+    # a completion that does not complete the statement is taken alone (and fails to define f)
+    assert build_program(prompt, "def g(:", "f") == "def g(:"

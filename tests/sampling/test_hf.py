@@ -110,3 +110,14 @@ def test_per_prompt_counts(tiny_policy):
     torch.testing.assert_close(r.sampler_logprobs, fresh.detach(), atol=1e-4, rtol=0)
     with pytest.raises(ValueError, match="one count >= 1 per prompt"):
         sampler.generate(["1+1="], SamplingParams(n=2), counts=[0])
+
+
+def test_inverse_cdf_sample_frequencies_and_zero_mass():
+    from lit_reason.sampling.processors import inverse_cdf_sample
+
+    probs = torch.tensor([[0.0, 0.5, 0.0, 0.25, 0.25, 0.0]]).expand(20000, 6)
+    draws = inverse_cdf_sample(probs, torch.Generator().manual_seed(0))
+    counts = torch.bincount(draws, minlength=6).float() / len(draws)
+    assert counts[[0, 2, 5]].sum() == 0  # zero-probability tokens, first, middle and last, never drawn
+    # binomial std at n=20000, p=0.5: 0.0035; 4 sigma
+    torch.testing.assert_close(counts[[1, 3, 4]], torch.tensor([0.5, 0.25, 0.25]), atol=0.014, rtol=0)

@@ -1,0 +1,72 @@
+"""GRPO with the sandboxed code reward raises pass@1 on the tiny model (issue: code tasks).
+
+The task is arithmetic as a function body (``CodeArithmeticTask``): every completion is run as a program
+in the sandbox and its ``check(candidate)`` decides the reward and the verifier's verdict. A short SFT (module
+fixture) leaves a model whose samples pass about 19% of the time; GRPO trains a copy for 80 rollouts of 8
+prompts x 8 samples (each rollout is 64 sandboxed programs, which bounds the test's length).
+"""
+
+import copy
+
+import lightning as L
+import pytest
+import torch
+from torch.utils.data import DataLoader
+
+from lit_reason.algorithms import GRPO, OptimizerSettings, SFTModule
+from lit_reason.algorithms.evaluation import accuracy_metrics
+from lit_reason.datamodules.code_task import CodeArithmeticTask
+from lit_reason.policy import Policy
+from lit_reason.rewards.code import CodePassRate
+from lit_reason.rewards.sandbox import SandboxConfig
+from lit_reason.sampling import SamplingParams
+from lit_reason.tiny import TinyConfig
+
+TASK = CodeArithmeticTask(levels=[[1, 1]])
+TRAIN = TASK.generate(1000, seed=0)
+VAL = TASK.generate(48, seed=1)
+SAMPLING = SamplingParams(n=8, max_new_tokens=4, temperature=1.0)
+TRAINER = dict(logger=False, enable_progress_bar=False, enable_model_summary=False, enable_checkpointing=False,
+               limit_val_batches=0, accelerator="cpu")
+
+
+@pytest.fixture(scope="module")
+def reward():
+    return CodePassRate(SandboxConfig(wall_s=5), max_workers=2)
+
+
+def pass_at_1(policy: Policy, reward) -> dict[str, float]:
+    m = accuracy_metrics(SFTModule(policy, verifier=None).sampler, VAL, reward, SAMPLING.with_(n=4),
+                         torch.Generator().manual_seed(1))
+    return {k: float(v) for k, v in m.items()}
+
+
+@pytest.fixture(scope="module")
+def sft_policy():
+    L.seed_everything(0, verbose=False)
+    policy = Policy("tiny", tiny=TinyConfig(hidden_size=64, num_layers=2, num_heads=4, intermediate_size=128))
+    loader = DataLoader(TRAIN, batch_size=32, shuffle=True, collate_fn=list)
+    L.Trainer(max_steps=180, **TRAINER).fit(SFTModule(policy, verifier=None,
+                                                      optimizer=OptimizerSettings(lr=3e-3)), loader)
+    return policy
+
+
+def test_every_reference_completion_passes(reward):
+    rows = VAL[:8]
+    scores = reward([r["prompt"] for r in rows], [r["completion"] for r in rows],
+                    test=[r["test"] for r in rows], entry_point=[r["entry_point"] for r in rows])
+    assert scores == [1.0] * 8
+
+
+def test_grpo_with_the_sandbox_reward_raises_pass_at_1(sft_policy, reward):
+    start = pass_at_1(sft_policy, reward)
+    L.seed_everything(0, verbose=False)
+    module = GRPO(copy.deepcopy(sft_policy), rewards=[reward], verifier=None, sampling=SAMPLING,
+                  optimizer=OptimizerSettings(lr=5e-4))
+    loader = DataLoader(TRAIN, batch_size=8, shuffle=True, collate_fn=list)
+    L.Trainer(max_steps=80, **TRAINER).fit(module, loader)
+    end = pass_at_1(module.policy, reward)
+    print("code GRPO start", start, "end", end)
+    # observed (seed 0): pass@1 0.19 -> 0.34, greedy 0.08 -> 0.52 (48 prompts x 4 samples)
+    assert end["val/pass@1"] > start["val/pass@1"] + 0.1, (start, end)
+    assert end["val/accuracy"] > start["val/accuracy"], (start, end)
