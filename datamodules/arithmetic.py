@@ -8,6 +8,7 @@ validation expression.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -116,19 +117,15 @@ class ArithmeticTask:
         rng = random.Random(seed)
         held_out = {canonical(e) for e in exclude or ()}
         weights = self.level_weights or [1.0] * len(self.levels)
-        rows, tries = [], 0
-        while len(rows) < n:
-            tries += 1
-            if tries > 100 * n + 1000:
-                raise ValueError(
-                    f"ArithmeticTask: cannot draw {n} problems outside the {len(held_out)} excluded ones"
-                )
+
+        def draw() -> dict[str, Any] | None:
             # Drawing the level only when none is fixed keeps the stream of level=None runs unchanged.
             lv = level if level is not None else rng.choices(range(len(self.levels)), weights)[0]
             expr = self.expression(rng, lv)
-            if canonical(expr) not in held_out:
-                rows.append(self.row(expr, lv))
-        return rows
+            return self.row(expr, lv) if canonical(expr) not in held_out else None
+
+        return draw_until(n, draw, f"{type(self).__name__}: cannot draw {n} problems outside the "
+                                   f"{len(held_out)} excluded ones")
 
     def splits(self, train_size: int, val_size: int, *, seed: int) -> tuple[list[dict], list[dict]]:
         """Disjoint (train, validation) rows: no train problem equals a validation one up to reordering
@@ -136,6 +133,19 @@ class ArithmeticTask:
         val = self.generate(val_size, seed=seed + 1)
         held_out = {_expr_of(self, r) for r in val}
         return self.generate(train_size, seed=seed, exclude=held_out), val
+
+
+def draw_until(n: int, draw: Callable[[], dict[str, Any] | None], error: str) -> list[dict[str, Any]]:
+    """``n`` rows from ``draw`` (which returns None for a rejected draw); ``error`` after too many rejections."""
+    rows, tries = [], 0
+    while len(rows) < n:
+        tries += 1
+        if tries > 100 * n + 1000:
+            raise ValueError(error)
+        row = draw()
+        if row is not None:
+            rows.append(row)
+    return rows
 
 
 def evaluate(expr: str) -> int:

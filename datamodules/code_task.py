@@ -24,7 +24,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from lit_reason.datamodules.arithmetic import ArithmeticTask
+from lit_reason.datamodules.arithmetic import ArithmeticTask, draw_until
 
 WORDS = {"+": "plus", "-": "minus", "*": "times"}
 # Points where two different expressions could only agree by a coincidence of low-degree polynomials with
@@ -173,18 +173,14 @@ class CodeExpressionTask:
         rng = random.Random(seed)
         held_out = exclude or set()
         weights = self.level_weights or [1.0] * len(self.levels)
-        rows, tries = [], 0
-        while len(rows) < n:
-            tries += 1
-            if tries > 100 * n + 1000:
-                raise ValueError(
-                    f"CodeExpressionTask: cannot draw {n} problems outside the {len(held_out)} excluded ones"
-                )
+
+        def draw() -> dict[str, Any] | None:
             lv = level if level is not None else rng.choices(range(len(self.levels)), weights)[0]
             expr = self.expression(rng, lv)
-            if self.key(expr) not in held_out:
-                rows.append(self.row(expr, lv, rng))
-        return rows
+            return self.row(expr, lv, rng) if self.key(expr) not in held_out else None
+
+        return draw_until(n, draw, f"CodeExpressionTask: cannot draw {n} problems outside the {len(held_out)} "
+                                   "excluded ones")
 
     def splits(self, train_size: int, val_size: int, *, seed: int) -> tuple[list[dict], list[dict]]:
         """Disjoint (train, validation) rows: no training row computes the function of a validation row."""
