@@ -202,5 +202,6 @@ def canonical(expr: str) -> str:
 
 
 def _expr_of(task: ArithmeticTask, row: dict[str, Any]) -> str:
-    prefix, _, suffix = task.template.partition("{expr}")
+    # Partition the formatted template, not the raw one: literal braces are doubled only in the raw text.
+    prefix, _, suffix = task.template.format(expr="\x00").partition("\x00")
     return row["prompt"][len(prefix) : len(row["prompt"]) - len(suffix)]

@@ -90,3 +90,12 @@ def test_chat_templates_with_literal_braces():
 def test_bad_options_name_themselves(kwargs, message):
     with pytest.raises(ValueError, match=message.replace("{", r"\{").replace("}", r"\}")):
         ArithmeticTask(**kwargs)
+
+
+def test_splits_with_literal_braces_in_the_template_stay_disjoint():
+    from lit_reason.datamodules.arithmetic import ArithmeticTask, canonical
+
+    task = ArithmeticTask(levels=[[2, 2]], template="What is {expr}? Put the final answer in \\boxed{{}}.")
+    train, val = task.splits(200, 20, seed=0)
+    strip = lambda p: p[len("What is "): p.index("?")]  # noqa: E731
+    assert {canonical(strip(r["prompt"])) for r in train}.isdisjoint({canonical(strip(r["prompt"])) for r in val})
