@@ -197,12 +197,19 @@ class OnPolicyModule(L.LightningModule):
             metrics.update(metrics_is)
         self.last_correct = None
         if self.verifier is not None:
-            ok = [s is not None and s >= 1.0 for s in self.verifier(rollout.prompts, rollout.completions,
-                                                                    **rollout.columns)]
+            ok = [s is not None and s >= 1.0 for s in self._verifier_scores(rollout, components)]
             metrics["accuracy"] = sum(ok) / len(ok)
             self.last_correct = torch.tensor(ok)
         self.last_rollout = rollout  # read by callbacks (curriculum, sample tables); replaced every iteration
         return rollout, metrics
+
+    def _verifier_scores(self, rollout: Rollout, components: dict[str, list[float | None]]) -> list[float | None]:
+        # The default verifier is also the default reward (math_accuracy, code_pass_rate): reuse its scores
+        # rather than verify (or run in the sandbox) every completion a second time.
+        for name, fn in zip(self.reward.names, self.reward.funcs, strict=True):
+            if fn is self.verifier:
+                return components[name]
+        return self.verifier(rollout.prompts, rollout.completions, **rollout.columns)
 
     @property
     def _logprob_temperature(self) -> float:

@@ -108,3 +108,17 @@ def test_bad_options_are_named():
         make_grpo(loss_aggregation="mean")
     with pytest.raises(ValueError, match="unknown reward 'nope'"):
         make_grpo(rewards=["nope"])
+
+
+def test_a_verifier_that_is_also_a_reward_runs_once_per_rollout(tiny_policy, add_rows):
+    calls = []
+
+    def exact(prompts, completions, answer, **columns):
+        calls.append(len(completions))
+        return [1.0 if c.strip() == a else 0.0 for c, a in zip(completions, answer)]
+
+    m = GRPO(tiny_policy, rewards=[exact], verifier=None, sampling=SamplingParams(n=2, max_new_tokens=3))
+    m.verifier = exact  # a callable verifier (YAML gives names or dotted paths to the same object)
+    rollout, metrics = m.collect(add_rows)
+    assert calls == [len(rollout)]  # scored once, for the reward and the accuracy
+    assert metrics["accuracy"] == metrics["reward"]
