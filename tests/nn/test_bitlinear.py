@@ -5,28 +5,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.testing import assert_close
-from transformers import GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM
+from transformers import GPT2Config, GPT2LMHeadModel
 from transformers.pytorch_utils import Conv1D
 
 from lit_reason.nn import VARIANTS, BitLinear, swap_linear
 from lit_reason.nn.quant import act_absmax, rms_norm, weight_ternary
-
-
-@pytest.fixture
-def one_thread():
-    """The tiny model gains nothing from threads; on a shared CPU spinning OpenMP workers slow it down."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-def tiny_llama() -> LlamaForCausalLM:
-    config = LlamaConfig(
-        vocab_size=64, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-        num_attention_heads=4, num_key_value_heads=4,
-    )  # fmt: skip
-    return LlamaForCausalLM(config)
 
 
 def test_forward_is_algorithm_15_by_hand() -> None:
@@ -67,12 +50,12 @@ def test_invalid_arguments_name_the_option() -> None:
         BitLinear(4, 4, topk=0.0)
 
 
-def test_unknown_variant_lists_valid_names() -> None:
+def test_unknown_variant_lists_valid_names(tiny_llama) -> None:
     with pytest.raises(ValueError, match=r"\['1bit', 'a4.8', 'b1.58'\]"):
         swap_linear(tiny_llama(), variant="b2")
 
 
-def test_swap_tiny_llama_report_and_sharing() -> None:
+def test_swap_tiny_llama_report_and_sharing(tiny_llama) -> None:
     model = tiny_llama()
     q_weight = model.model.layers[0].self_attn.q_proj.weight
     report = swap_linear(model, variant="b1.58")
@@ -89,7 +72,7 @@ def test_swap_tiny_llama_report_and_sharing() -> None:
     assert "81,920" in report.summary()
 
 
-def test_a48_gives_intermediate_layers_8bit_topk() -> None:
+def test_a48_gives_intermediate_layers_8bit_topk(tiny_llama) -> None:
     model = tiny_llama()
     swap_linear(model, variant="a4.8")
     attn, mlp = model.model.layers[0].self_attn, model.model.layers[0].mlp
@@ -110,7 +93,7 @@ def test_gpt2_conv1d_is_reported_not_swapped() -> None:
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
-def test_swapped_tiny_llama_trains(variant: str, one_thread) -> None:
+def test_swapped_tiny_llama_trains(variant: str, one_thread, tiny_llama) -> None:
     torch.manual_seed(0)
     model = tiny_llama()
     swap_linear(model, variant=variant)

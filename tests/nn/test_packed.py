@@ -5,7 +5,6 @@ import copy
 import pytest
 import torch
 from torch.testing import assert_close
-from transformers import LlamaConfig, LlamaForCausalLM
 
 from lit_reason.nn import (
     BitLinear,
@@ -20,23 +19,6 @@ from lit_reason.nn import (
 from lit_reason.nn.packed import unpack_ternary
 
 HAS_KERNEL = _kernel.load_kernel() is not None
-
-
-@pytest.fixture
-def one_thread():
-    """The tiny model gains nothing from threads; on a shared CPU spinning OpenMP workers slow it down."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-def tiny_llama() -> LlamaForCausalLM:
-    config = LlamaConfig(
-        vocab_size=64, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-        num_attention_heads=4, num_key_value_heads=4,
-    )  # fmt: skip
-    return LlamaForCausalLM(config)
 
 
 def test_layout_of_a_64_weight_row() -> None:
@@ -138,7 +120,7 @@ def test_no_kernel_env_gives_torch_path(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 @pytest.mark.parametrize("variant", ["b1.58", "a4.8"])
-def test_packed_tiny_llama_logits_match_and_save_load(variant: str, tmp_path, one_thread) -> None:
+def test_packed_tiny_llama_logits_match_and_save_load(variant: str, tmp_path, one_thread, tiny_llama) -> None:
     torch.manual_seed(0)
     model = tiny_llama()
     swap_linear(model, variant=variant)
@@ -165,14 +147,14 @@ def test_packed_tiny_llama_logits_match_and_save_load(variant: str, tmp_path, on
         assert_close(fresh(input_ids=ids).logits, packed(input_ids=ids).logits, atol=0.0, rtol=0.0)
 
 
-def test_save_packed_refuses_an_unpacked_model(tmp_path) -> None:
+def test_save_packed_refuses_an_unpacked_model(tmp_path, tiny_llama) -> None:
     model = tiny_llama()
     swap_linear(model)
     with pytest.raises(ValueError, match="pack_model"):
         save_packed(model, tmp_path / "x.pt")
 
 
-def test_load_packed_rejects_other_files(tmp_path) -> None:
+def test_load_packed_rejects_other_files(tmp_path, tiny_llama) -> None:
     torch.save({"weights": torch.zeros(1)}, tmp_path / "other.pt")
     with pytest.raises(ValueError, match="lit_reason.packed.v1"):
         load_packed(tmp_path / "other.pt", tiny_llama())
