@@ -20,7 +20,6 @@ from lit_reason.policy import Policy
 from lit_reason.rewards.code import CodePassRate
 from lit_reason.rewards.sandbox import SandboxConfig
 from lit_reason.sampling import SamplingParams
-from lit_reason.tiny import TinyConfig
 
 TASK = CodeArithmeticTask(levels=[[1, 1]])
 TRAIN = TASK.generate(1000, seed=0)
@@ -42,13 +41,8 @@ def pass_at_1(policy: Policy, reward) -> dict[str, float]:
 
 
 @pytest.fixture(scope="module")
-def sft_policy():
-    L.seed_everything(0, verbose=False)
-    policy = Policy("tiny", tiny=TinyConfig(hidden_size=64, num_layers=2, num_heads=4, intermediate_size=128))
-    loader = DataLoader(TRAIN, batch_size=32, shuffle=True, collate_fn=list)
-    L.Trainer(max_steps=180, **TRAINER).fit(SFTModule(policy, verifier=None,
-                                                      optimizer=OptimizerSettings(lr=3e-3)), loader)
-    return policy
+def sft_policy(sft_start):
+    return sft_start(TRAIN, steps=180)
 
 
 def test_every_reference_completion_passes(reward):

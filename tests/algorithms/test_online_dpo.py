@@ -121,11 +121,8 @@ def test_bad_options_are_named(tiny_policy):
 
 
 @pytest.fixture(scope="module")
-def sft_policy():
-    L.seed_everything(0, verbose=False)
-    policy = small_policy()
-    fit(SFTModule(policy, optimizer=OptimizerSettings(lr=3e-3)), steps=150, batch_size=32)
-    return policy
+def sft_policy(sft_start):
+    return sft_start(TRAIN)
 
 
 def val_accuracy(policy: Policy) -> dict[str, float]:
@@ -141,6 +138,6 @@ def test_online_dpo_raises_validation_accuracy(sft_policy):
     end = val_accuracy(fit(module, steps=100).policy)
     metrics = module.trainer.callback_metrics
     print("online DPO start", start, "end", end)
-    # observed (seed 0): sampled accuracy 0.33 -> 0.57, greedy 0.59 -> 0.88
+    # observed (seed 0): sampled accuracy 0.35 -> 0.54, greedy 0.59 -> 0.86
     assert end["val/accuracy_sampled"] > start["val/accuracy_sampled"] + 0.1, (start, end)
     assert metrics["train/pairs"] > 0  # (the last rollout's margin is one noisy draw: not asserted)

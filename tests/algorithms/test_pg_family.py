@@ -20,7 +20,6 @@ from lit_reason.datamodules.arithmetic import ArithmeticTask
 from lit_reason.policy import Policy
 from lit_reason.rewards.registry import get_reward
 from lit_reason.sampling import SamplingParams
-from lit_reason.tiny import TinyConfig
 
 TASK = ArithmeticTask(levels=[[1, 1]])
 TRAIN = TASK.generate(2000, seed=0)
@@ -39,11 +38,8 @@ def val_accuracy(policy: Policy) -> dict[str, float]:
 
 
 @pytest.fixture(scope="module")
-def sft_policy():
-    L.seed_everything(0, verbose=False)
-    policy = Policy("tiny", tiny=TinyConfig(hidden_size=64, num_layers=2, num_heads=4, intermediate_size=128))
-    loader = DataLoader(TRAIN, batch_size=32, shuffle=True, collate_fn=list)
-    L.Trainer(max_steps=150, **TRAINER).fit(SFTModule(policy, optimizer=OptimizerSettings(lr=3e-3)), loader)
+def sft_policy(sft_start):
+    policy = sft_start(TRAIN)
     return policy, val_accuracy(policy)
 
 

@@ -14,7 +14,7 @@ from lightning.pytorch.callbacks import Callback
 from torch.testing import assert_close
 from torch.utils.data import DataLoader
 
-from lit_reason.algorithms import OptimizerSettings, SFTModule
+from lit_reason.algorithms import OptimizerSettings
 from lit_reason.algorithms.preference import (
     DPO,
     IPO,
@@ -27,8 +27,6 @@ from lit_reason.algorithms.preference import (
 )
 from lit_reason.datamodules.arithmetic import ArithmeticTask
 from lit_reason.datamodules.preference import preference_splits, unpair
-from lit_reason.policy import Policy
-from lit_reason.tiny import TinyConfig
 
 TASK = ArithmeticTask(levels=[[1, 1]])
 TRAIN, VAL = preference_splits(TASK, 1000, 48, seed=0)
@@ -40,12 +38,8 @@ def loader(rows, batch_size=16, shuffle=True):
 
 
 @pytest.fixture(scope="module")
-def sft_policy():
-    L.seed_everything(0, verbose=False)
-    policy = Policy("tiny", tiny=TinyConfig(hidden_size=64, num_layers=2, num_heads=4, intermediate_size=128))
-    module = SFTModule(policy, optimizer=OptimizerSettings(lr=3e-3))
-    L.Trainer(max_steps=150, limit_val_batches=0, **TRAINER).fit(module, loader(TASK.generate(2000, seed=0), 32))
-    return policy
+def sft_policy(sft_start):
+    return sft_start(TASK.generate(2000, seed=0))
 
 
 def validate(module) -> dict[str, float]:

@@ -50,11 +50,8 @@ def val_accuracy(policy: Policy) -> dict[str, float]:
 
 
 @pytest.fixture(scope="module")
-def sft_policy():
-    L.seed_everything(0, verbose=False)
-    policy = Policy("tiny", tiny=TINY)
-    loader = DataLoader(TRAIN, batch_size=32, shuffle=True, collate_fn=list)
-    L.Trainer(max_steps=150, **TRAINER).fit(SFTModule(policy, optimizer=OptimizerSettings(lr=3e-3)), loader)
+def sft_policy(sft_start):
+    policy = sft_start(TRAIN)
     return policy, val_accuracy(policy)
 
 

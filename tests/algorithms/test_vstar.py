@@ -9,12 +9,9 @@ from torch.utils.data import DataLoader
 
 from lit_reason.algorithms.filters import read_samples
 from lit_reason.algorithms.optim import OptimizerSettings
-from lit_reason.algorithms.sft import SFTModule
 from lit_reason.algorithms.vstar import VSTaR
 from lit_reason.datamodules.arithmetic import ArithmeticTask
-from lit_reason.policy import Policy
 from lit_reason.sampling import SamplingParams
-from lit_reason.tiny import TinyConfig
 
 TASK = ArithmeticTask(levels=[[1, 1]])
 TRAIN = TASK.generate(2000, seed=0)
@@ -36,13 +33,8 @@ class Record(Callback):
 
 
 @pytest.fixture(scope="module")
-def sft_policy():
-    L.seed_everything(0, verbose=False)
-    policy = Policy("tiny", tiny=TinyConfig(hidden_size=64, num_layers=2, num_heads=4, intermediate_size=128))
-    loader = DataLoader(TRAIN, batch_size=32, shuffle=True, collate_fn=list)
-    L.Trainer(max_steps=150, limit_val_batches=0, **TRAINER).fit(
-        SFTModule(policy, optimizer=OptimizerSettings(lr=3e-3)), loader)
-    return policy
+def sft_policy(sft_start):
+    return sft_start(TRAIN)
 
 
 def test_verifier_beats_chance_and_filters_what_it_admits(sft_policy, tmp_path):
