@@ -179,8 +179,7 @@ class OnPolicyModule(L.LightningModule):
         rollout.old_logprobs = rollout.sampler_logprobs
         if self.kl_coef > 0:
             rollout.ref_logprobs = self._score(rollout, self.policy.reference_logprobs)
-        if self.hparams.is_correction != "none":
-            metrics_is = self._correct_sampler(rollout)
+        is_metrics = self._correct_sampler(rollout) if self.hparams.is_correction != "none" else {}
         lengths = rollout.completion_mask.sum(1).float()
         metrics = {
             "reward": rollout.rewards.mean().item(),
@@ -193,8 +192,7 @@ class OnPolicyModule(L.LightningModule):
         for name, scores in components.items():
             scored = [s for s in scores if s is not None]
             metrics[f"reward/{name}"] = sum(scored) / len(scored) if scored else float("nan")
-        if self.hparams.is_correction != "none":
-            metrics.update(metrics_is)
+        metrics.update(is_metrics)
         self.last_correct = None
         if self.verifier is not None:
             ok = [s is not None and s >= 1.0 for s in self._verifier_scores(rollout, components)]
