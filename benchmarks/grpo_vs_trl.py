@@ -50,8 +50,9 @@ TEMPERATURE = 1.0
 BETA = 0.04
 LR = 1e-6
 # lit-reason settings found to meet the target on a 2-core CPU (see benchmarks/README.md).
-LIT_MICRO_BATCH = 8
+LIT_MICRO_BATCH = 4
 LIT_GRADIENT_CHECKPOINTING = "off"  # "on", "off" or N (every N-th layer)
+LIT_REFERENCE_OFFLOAD = "on"  # the frozen reference's weights in a file between its scoring passes
 # TRL: the whole generation batch (8 x 4) in one micro-batch, one generation per optimizer step
 # (gradient_accumulation_steps=1 and steps_per_generation=1 are TRL's defaults).
 TRL_MICRO_BATCH = PROMPTS_PER_STEP * GROUP
@@ -111,7 +112,9 @@ def run_lit(args: argparse.Namespace) -> dict[str, Any]:
     L.seed_everything(0, verbose=False)
     value = args.lit_gradient_checkpointing
     checkpointing = {"on": True, "off": False}.get(value) if value in ("on", "off") else int(value)
-    policy = Policy(model=str(args.model), gradient_checkpointing=checkpointing)
+    offload = args.lit_reference_offload == "on"
+    policy = Policy(model=str(args.model), gradient_checkpointing=checkpointing, lean_activations=True,
+                    reference_offload=offload)
     module = GRPO(
         policy,
         rewards=["math_accuracy"],
@@ -148,7 +151,8 @@ def run_lit(args: argparse.Namespace) -> dict[str, Any]:
     )
     rows = make_rows(args.steps * PROMPTS_PER_STEP)
     trainer.fit(module, DataLoader(rows, batch_size=PROMPTS_PER_STEP, collate_fn=list))
-    settings = f"micro_batch_size={args.micro_batch_size}, gradient_checkpointing={checkpointing}"
+    settings = (f"micro_batch_size={args.micro_batch_size}, gradient_checkpointing={checkpointing}, "
+                f"lean_activations=True, reference_offload={offload}")
     return summarise(timer.steps, "lit-reason", settings)
 
 
@@ -248,6 +252,7 @@ def run_child(engine: str, args: argparse.Namespace) -> dict[str, Any]:
                "--threads", str(args.threads), "--model", str(args.model),
                "--micro-batch-size", str(args.micro_batch_size),
                "--lit-gradient-checkpointing", args.lit_gradient_checkpointing,
+               "--lit-reference-offload", args.lit_reference_offload,
                "--trl-gradient-checkpointing", args.trl_gradient_checkpointing,
                "--trl-micro-batch", str(args.trl_micro_batch)]
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
@@ -278,6 +283,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--lit-gradient-checkpointing", metavar="on|off|N",
                    help="lit-reason: checkpoint every decoder layer, none, or every N-th layer",
                    default=LIT_GRADIENT_CHECKPOINTING)
+    p.add_argument("--lit-reference-offload", choices=["on", "off"], default=LIT_REFERENCE_OFFLOAD,
+                   help="lit-reason: keep the frozen reference's weights on disk between scoring passes")
     p.add_argument("--trl-gradient-checkpointing", choices=["on", "off"], default="on",
                    help="'on' is TRL's default; 'off' overrides it")
     p.add_argument("--trl-micro-batch", type=int, default=TRL_MICRO_BATCH, choices=[1, 2, 4, 8, 16, 32],

@@ -62,6 +62,9 @@ class OnPolicyModule(L.LightningModule):
         update_epochs: Passes over each rollout (K).
         minibatch_size: Samples per optimizer step; None means the whole rollout.
         micro_batch_size: Samples per forward/backward (gradient accumulation); None means the minibatch.
+        score_batch_size: Samples per no-grad scoring pass (the reference's log-probs, eq 132's pi_old);
+            None means ``micro_batch_size``. These passes keep no activations for a backward, so a larger
+            value costs little memory (on CPU, one prompt's group per pass was still the fastest).
         loss_aggregation: ``token``, ``sequence`` or ``constant`` (losses/aggregate.py).
         kl_coef: beta of the KL penalty to the reference (eq 26); 0 builds no reference.
         kl_estimator: ``k1``, ``k2`` or ``k3``.
@@ -93,6 +96,7 @@ class OnPolicyModule(L.LightningModule):
         update_epochs: int = 1,
         minibatch_size: int | None = None,
         micro_batch_size: int | None = None,
+        score_batch_size: int | None = None,
         loss_aggregation: str = "token",
         kl_coef: float = 0.0,
         kl_estimator: str = "k3",
@@ -111,7 +115,8 @@ class OnPolicyModule(L.LightningModule):
         self.save_hyperparameters(ignore=["policy"])
         self.automatic_optimization = False
         errors = _check_positive(update_epochs=update_epochs, minibatch_size=minibatch_size,
-                                 micro_batch_size=micro_batch_size, max_nonfinite_skips=max_nonfinite_skips)
+                                 micro_batch_size=micro_batch_size, score_batch_size=score_batch_size,
+                                 max_nonfinite_skips=max_nonfinite_skips)
         if loss_aggregation not in MICRO_SHARES:
             errors.append(f"loss_aggregation must be one of {sorted(MICRO_SHARES)}, got {loss_aggregation!r}")
         if kl_coef < 0:
@@ -220,7 +225,8 @@ class OnPolicyModule(L.LightningModule):
         """(B, T) log-probabilities from ``logprobs_fn`` (no grad), one trimmed micro-batch at a time."""
         out = torch.zeros(rollout.completion_mask.shape, device=rollout.completion_mask.device)
         start = 0
-        for micro in rollout.minibatches(self.hparams.micro_batch_size or len(rollout), shuffle=False):
+        size = self.hparams.score_batch_size or self.hparams.micro_batch_size or len(rollout)
+        for micro in rollout.minibatches(size, shuffle=False):
             m = micro.trimmed()
             with torch.no_grad():
                 lp = logprobs_fn(m.input_ids, m.attention_mask, m.completion_mask,

@@ -174,14 +174,14 @@ class OnlineDPO(OnPolicyModule):
         super().on_save_checkpoint(checkpoint)
         checkpoint["lit_reason"]["ref_round"] = self.ref_round
         if self.ref_round > 0:  # the reference is no longer the starting model: keep it for an exact resume
-            checkpoint["lit_reason"]["reference"] = self.policy.reference.state_dict()
+            checkpoint["lit_reason"]["reference"] = self.policy.reference_state_dict()
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         super().on_load_checkpoint(checkpoint)
         state = checkpoint.get("lit_reason", {})
         self.ref_round = state.get("ref_round", 0)
         if "reference" in state:
-            self.policy.reference.load_state_dict(state["reference"])
+            self.policy.load_reference_state_dict(state["reference"])
 
 
 class IterativeDPO(OnlineDPO):

@@ -61,10 +61,10 @@ class SPIN(OfflinePreferenceModule):
             if missing:
                 raise ValueError(f"SPIN: training row {i} of the batch lacks {missing} (use SFTDataModule rows "
                                  f"{{prompt, completion}}); it has {sorted(r)}")
-        ref = self.policy.reference  # the previous iteration's model (Policy.init_reference)
-        if next(ref.parameters()).device != self.device:
-            ref.to(self.device)
-        gen = HFSampler(ref).generate([r["prompt"] for r in rows], self.sampling, generator=self.generator)
+        with self.policy.reference_weights() as ref:  # the previous iteration's model (Policy.init_reference)
+            if next(ref.parameters()).device != self.device:
+                ref.to(self.device)
+            gen = HFSampler(ref).generate([r["prompt"] for r in rows], self.sampling, generator=self.generator)
         n = self.sampling.n
         return [{"prompt": r["prompt"], "chosen": r["completion"], "rejected": gen.completions[i * n + j]}
                 for i, r in enumerate(rows) for j in range(n)]
@@ -88,7 +88,7 @@ class SPIN(OfflinePreferenceModule):
         state = checkpoint["lit_reason"]
         state.update(steps_done=self.steps_done, ref_round=self.ref_round, generator=self.generator.get_state())
         if self.ref_round > 0:  # the reference is no longer the starting model: keep it for an exact resume
-            state["reference"] = self.policy.reference.state_dict()
+            state["reference"] = self.policy.reference_state_dict()
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         super().on_load_checkpoint(checkpoint)
@@ -97,4 +97,4 @@ class SPIN(OfflinePreferenceModule):
         if "generator" in state:
             self.generator.set_state(state["generator"])
         if "reference" in state:
-            self.policy.reference.load_state_dict(state["reference"])
+            self.policy.load_reference_state_dict(state["reference"])

@@ -79,3 +79,23 @@ def test_on_policy_hf_sampler_needs_no_correction():
 def test_bad_option_names_it():
     with pytest.raises(ValueError, match="is_correction must be one of"):
         module(is_correction="both")
+
+
+def test_score_batch_size_changes_the_passes_not_the_values():
+    rows = ["1+2=", "3+4=", "5+1="]
+    sampling = SamplingParams(n=2, max_new_tokens=4, temperature=1.0)
+    scores = []
+    for size in (None, 6):
+        m = module(kl_coef=0.1, micro_batch_size=2, score_batch_size=size)
+        m.policy.init_reference()
+        rollout = m.sampler.generate(rows, sampling, generator=torch.Generator().manual_seed(0))
+        calls = []
+        ref = m.policy.reference_logprobs
+        scores.append(m._score(rollout, lambda *a, calls=calls, ref=ref, **k: calls.append(a[0].shape[0]) or ref(*a, **k)))
+        assert calls == ([2, 2, 2] if size is None else [6])
+    assert_close(scores[0], scores[1], atol=1e-5, rtol=0)
+
+
+def test_score_batch_size_must_be_positive():
+    with pytest.raises(ValueError, match="score_batch_size must be >= 1, got 0"):
+        module(score_batch_size=0)
