@@ -3,7 +3,7 @@
 The frozen reference of KL-regularised RL is read once per step (its log-probabilities of the rollout)
 and idle the rest of the step, while the learner's activations, gradients and optimizer state peak. With
 :class:`DiskOffload` the reference's weights are written once to a file and loaded into memory for each
-scoring pass (from the page cache when the system has room for it: about 0.1 s per 0.5 GB on the benchmark
+scoring pass (from the page cache when the system has room for it: about 0.15 s per 0.5 GB on the benchmark
 machine), then dropped, so the learner's peak no longer includes a second copy of the model. The file
 must be on a disk: under a RAM-backed file system (tmpfs) the copy stays in memory and nothing is saved,
 so :class:`DiskOffload` warns there.

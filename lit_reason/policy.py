@@ -67,7 +67,7 @@ class Policy(nn.Module):
             activation memory, no recomputed matmul.
         reference_offload: Keep the frozen reference's weights in a file and in memory only while it scores
             (``lit_reason.offload``): the learner's peak then holds one copy of the model, not two, for about
-            0.1 s per step per 0.5 GB read back from the page cache.
+            0.15 s per step per 0.5 GB read back from the page cache.
         offload_dir: Directory of that file (default: the system's temporary directory); it must be on a disk.
     """
 

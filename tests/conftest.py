@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import lightning as L
 import pytest
+import torch
+from torch import Tensor
 from torch.utils.data import DataLoader
 
 from lit_reason.algorithms import OptimizerSettings, SFTModule
@@ -21,6 +23,20 @@ def _seed() -> None:
 @pytest.fixture
 def tiny_policy() -> Policy:
     return Policy("tiny", tiny=TinyConfig(hidden_size=64, num_layers=2, num_heads=4, intermediate_size=128))
+
+
+def _scored_pair(policy: Policy) -> tuple[Tensor, Tensor, Tensor]:
+    """Two prompts with hand-written completions (the second padded): ``(input_ids, attention_mask, completion_mask)``."""
+    ids, mask, _ = policy.encode_prompts(["12+7=", "3+4="])
+    comp = torch.tensor([[20, 21, 2], [13, 2, 0]])
+    cmask = torch.tensor([[1, 1, 1], [1, 1, 0]])
+    return torch.cat([ids, comp], 1), torch.cat([mask, cmask], 1), cmask
+
+
+@pytest.fixture
+def scored_pair() -> Callable[[Policy], tuple[Tensor, Tensor, Tensor]]:
+    """``scored_pair(policy)``: the batch the policy and offload tests score."""
+    return _scored_pair
 
 
 @pytest.fixture

@@ -11,18 +11,11 @@ from lit_reason.offload import DiskOffload, filesystem_type
 from lit_reason.policy import Policy
 
 
-def _batch(policy):
-    ids, mask, _ = policy.encode_prompts(["12+7=", "3+4="])
-    comp = torch.tensor([[20, 21, 2], [13, 2, 0]])
-    cmask = torch.tensor([[1, 1, 1], [1, 1, 0]])
-    return torch.cat([ids, comp], 1), torch.cat([mask, cmask], 1), cmask
-
-
-def test_offloaded_reference_scores_like_the_in_memory_one(tmp_path):
+def test_offloaded_reference_scores_like_the_in_memory_one(tmp_path, scored_pair):
     plain, offloaded = Policy("tiny"), Policy("tiny", reference_offload=True, offload_dir=str(tmp_path))
     for p in (plain, offloaded):
         p.init_reference()
-    ids, mask, cmask = _batch(plain)
+    ids, mask, cmask = scored_pair(plain)
     want = plain.reference_logprobs(ids, mask, cmask)
     torch.testing.assert_close(offloaded.reference_logprobs(ids, mask, cmask), want, atol=0, rtol=0)
     # Between uses the reference holds no weights, and its file is where it was asked to be.
@@ -32,10 +25,10 @@ def test_offloaded_reference_scores_like_the_in_memory_one(tmp_path):
     assert head is offloaded.reference.causal_lm.get_input_embeddings().weight  # still tied
 
 
-def test_training_the_policy_leaves_the_offloaded_reference_and_refresh_moves_it(tmp_path):
+def test_training_the_policy_leaves_the_offloaded_reference_and_refresh_moves_it(tmp_path, scored_pair):
     policy = Policy("tiny", reference_offload=True, offload_dir=str(tmp_path))
     policy.init_reference()
-    ids, mask, cmask = _batch(policy)
+    ids, mask, cmask = scored_pair(policy)
     before = policy.reference_logprobs(ids, mask, cmask)
     with torch.no_grad():
         for p in policy.parameters():

@@ -3,15 +3,8 @@ import torch
 from lit_reason.policy import Policy
 
 
-def _batch(policy):
-    ids, mask, _ = policy.encode_prompts(["12+7=", "3+4="])
-    comp = torch.tensor([[20, 21, 2], [13, 2, 0]])
-    cmask = torch.tensor([[1, 1, 1], [1, 1, 0]])
-    return torch.cat([ids, comp], 1), torch.cat([mask, cmask], 1), cmask
-
-
-def test_token_logprobs_equal_naive_log_softmax_gather(tiny_policy):
-    ids, mask, cmask = _batch(tiny_policy)
+def test_token_logprobs_equal_naive_log_softmax_gather(tiny_policy, scored_pair):
+    ids, mask, cmask = scored_pair(tiny_policy)
     got = tiny_policy.token_logprobs(ids, mask, cmask, temperature=0.8)
     pos = (mask.cumsum(-1) - 1).clamp(min=0)
     logits = tiny_policy.model(input_ids=ids, attention_mask=mask, position_ids=pos).logits[:, -4:-1] / 0.8
@@ -20,8 +13,8 @@ def test_token_logprobs_equal_naive_log_softmax_gather(tiny_policy):
     assert got.entropy is None
 
 
-def test_left_padding_does_not_change_logprobs(tiny_policy):
-    ids, mask, cmask = _batch(tiny_policy)
+def test_left_padding_does_not_change_logprobs(tiny_policy, scored_pair):
+    ids, mask, cmask = scored_pair(tiny_policy)
     alone_ids, alone_mask, _ = tiny_policy.encode_prompts(["3+4="])
     alone = torch.cat([alone_ids, torch.tensor([[13, 2]])], 1)
     single = tiny_policy.token_logprobs(alone, torch.ones_like(alone), torch.ones(1, 2, dtype=torch.long))
@@ -29,8 +22,8 @@ def test_left_padding_does_not_change_logprobs(tiny_policy):
     torch.testing.assert_close(batched, single.logprobs[0], atol=1e-5, rtol=0)
 
 
-def test_reference_is_frozen_copy(tiny_policy):
-    ids, mask, cmask = _batch(tiny_policy)
+def test_reference_is_frozen_copy(tiny_policy, scored_pair):
+    ids, mask, cmask = scored_pair(tiny_policy)
     tiny_policy.init_reference()
     before = tiny_policy.reference_logprobs(ids, mask, cmask)
     with torch.no_grad():
@@ -42,21 +35,21 @@ def test_reference_is_frozen_copy(tiny_policy):
     assert not any(k.startswith("_reference") for k in tiny_policy.state_dict())
 
 
-def test_save_and_reload_directory(tiny_policy, tmp_path):
-    ids, mask, cmask = _batch(tiny_policy)
+def test_save_and_reload_directory(tiny_policy, tmp_path, scored_pair):
+    ids, mask, cmask = scored_pair(tiny_policy)
     tiny_policy.save_pretrained(str(tmp_path))
     again = Policy(str(tmp_path))
     torch.testing.assert_close(again.token_logprobs(ids, mask, cmask).logprobs,
                                tiny_policy.token_logprobs(ids, mask, cmask).logprobs)
 
 
-def test_lora_reference_is_adapter_disabled_base(tmp_path):
+def test_lora_reference_is_adapter_disabled_base(tmp_path, scored_pair):
     from lit_reason.policy import LoraSettings
     from lit_reason.tiny import TinyConfig
 
     policy = Policy("tiny", tiny=TinyConfig(hidden_size=32, num_heads=2, intermediate_size=64),
                     lora=LoraSettings(r=2))
-    ids, mask, cmask = _batch(policy)
+    ids, mask, cmask = scored_pair(policy)
     base = policy.reference_logprobs(ids, mask, cmask)
     with torch.no_grad():
         for n, p in policy.model.named_parameters():
