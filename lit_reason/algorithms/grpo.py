@@ -46,6 +46,9 @@ from lit_reason.rollout import Rollout
 class GRPO(OnPolicyModule):
     """Group Relative Policy Optimization.
 
+    ``kl_in_loss`` (class attribute) puts ``kl_coef`` x the per-token KL into the loss (eq 26); REINFORCE++
+    puts it into the reward instead.
+
     Args:
         eps_low: Lower clip range (ratio >= 1 - eps_low; GSPO: of the sequence ratio; GMPO: of the log-ratio).
         eps_high: Upper clip range (ratio <= 1 + eps_high).
@@ -63,6 +66,8 @@ class GRPO(OnPolicyModule):
         difficulty_column: The numeric row column eq 30 reads.
         **kwargs: Everything of :class:`OnPolicyModule` (policy, rewards, sampling, kl_coef, ...).
     """
+
+    kl_in_loss = True
 
     def __init__(
         self,
@@ -135,7 +140,7 @@ class GRPO(OnPolicyModule):
         per_token, metrics = self.objective(stats.logprobs, mb.old_logprobs, mb.advantages, mb.completion_mask)
         if self.entropy_coef > 0:
             per_token = per_token + self.entropy_coef * entropy_surrogate(stats.logprobs, stats.entropy)
-        loss = self.finish_loss(per_token, stats, mb, metrics)
+        loss = self.finish_loss(per_token, stats, mb, metrics, kl_in_loss=self.kl_in_loss)
         return LossOutput(loss, {k: v.detach() for k, v in metrics.items()})
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
