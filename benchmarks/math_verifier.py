@@ -25,7 +25,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from lit_reason.rewards.math import MathAccuracy
-from lit_reason.rewards.math_parse import parse_math
+from lit_reason.rewards.math.parse import parse_math
 
 try:
     import math_verify
