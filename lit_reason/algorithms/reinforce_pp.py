@@ -19,13 +19,13 @@ from typing import Any
 
 from torch import Tensor
 
-from lit_reason.algorithms.grpo import GRPO
-from lit_reason.losses import kl_penalty
-from lit_reason.pg_variants_tmp import (
+from lit_reason.advantages.pg_variants import (
     kl_shaped_rewards,
     reinforce_pp_advantages,
     reinforce_pp_baseline_advantages,
 )
+from lit_reason.algorithms.grpo import GRPO
+from lit_reason.losses import kl_penalty
 from lit_reason.rollout import Rollout
 
 BASELINES = ("none", "group_mean")

@@ -17,9 +17,9 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from lit_reason.advantages.pg_variants import greedy_baseline_advantages
 from lit_reason.algorithms.evaluation import columns_of
 from lit_reason.algorithms.grpo import GRPO
-from lit_reason.pg_variants_tmp import greedy_baseline_advantages
 from lit_reason.rollout import Rollout
 
 
