@@ -54,13 +54,18 @@ class LitReasonCLI(LightningCLI):
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point ``lit-reason``: ``pipeline`` goes to :mod:`lit_reason.pipeline`, the rest to
-    :class:`LitReasonCLI`."""
+    """Console entry point ``lit-reason``: ``pipeline`` goes to :mod:`lit_reason.pipeline`, ``evaluate`` to
+    :mod:`lit_reason.evaluate`, the rest to :class:`LitReasonCLI`."""
     args = list(argv if argv is not None else sys.argv[1:])
     if args[:1] == ["pipeline"]:
         from lit_reason.pipeline import main as pipeline_main  # imported on demand: the CLI needs none of it
 
         pipeline_main(args[1:])
+        return
+    if args[:1] == ["evaluate"]:
+        from lit_reason.evaluate import main as evaluate_main  # on demand, like pipeline
+
+        evaluate_main(args[1:])
         return
     # args=None lets LightningCLI read sys.argv itself (passing both makes it warn).
     LitReasonCLI(args=args if argv is not None else None)

@@ -33,15 +33,24 @@ from tqdm import tqdm
 from lit_reason.datamodules.files import read_rows, validate_rows
 from lit_reason.metrics.pass_at_k import pass_at_k
 from lit_reason.rewards.combine import RewardFn
-from lit_reason.rewards.math_extract import extract_answer
-from lit_reason.sampling import search
+from lit_reason.rewards.math.extract import extract_answer
+from lit_reason.sampling.search import (
+    BeamSettings,
+    Choice,
+    MCTSSettings,
+    RefineSettings,
+    majority_vote,
+    mcts,
+    refine,
+    verifier_beam,
+)
 from lit_reason.sampling.hf import HFSampler
 from lit_reason.sampling.params import SamplingParams
 
-SEARCHES: dict[str, Callable[..., list[search.Choice]]] = {
-    "beam": lambda s, p, f, cfg, **kw: search.verifier_beam(s, p, f, cfg.beam, **kw),
-    "mcts": lambda s, p, f, cfg, **kw: search.mcts(s, p, f, cfg.mcts, **kw),
-    "refine": lambda s, p, f, cfg, **kw: search.refine(s, p, f, cfg.refine, **kw),
+SEARCHES: dict[str, Callable[..., list[Choice]]] = {
+    "beam": lambda s, p, f, cfg, **kw: verifier_beam(s, p, f, cfg.beam, **kw),
+    "mcts": lambda s, p, f, cfg, **kw: mcts(s, p, f, cfg.mcts, **kw),
+    "refine": lambda s, p, f, cfg, **kw: refine(s, p, f, cfg.refine, **kw),
 }
 
 
@@ -68,9 +77,9 @@ class EvalSettings:
     max_new_tokens: int = 64
     batch_size: int = 32
     search: str | None = None
-    beam: search.BeamSettings = field(default_factory=search.BeamSettings)
-    mcts: search.MCTSSettings = field(default_factory=search.MCTSSettings)
-    refine: search.RefineSettings = field(default_factory=search.RefineSettings)
+    beam: BeamSettings = field(default_factory=BeamSettings)
+    mcts: MCTSSettings = field(default_factory=MCTSSettings)
+    refine: RefineSettings = field(default_factory=RefineSettings)
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -163,7 +172,7 @@ def _sampled_metrics(sampler: HFSampler, chunk: list[dict[str, Any]], prompts: l
     answers = [a.strip() if (a := extract_answer(t)) is not None else None for t in s.completions]
     maj = torch.zeros(len(chunk))
     for i in range(len(chunk)):
-        answer, _ = search.majority_vote(answers[i * n : (i + 1) * n])
+        answer, _ = majority_vote(answers[i * n : (i + 1) * n])
         # the vote is right when a sample that gave the majority answer is right
         maj[i] = next((float(ok[i, j]) for j in range(n) if answer is not None and answers[i * n + j] == answer), 0.0)
     tally.add(f"maj@{n}", maj)
@@ -174,10 +183,10 @@ def _sampled_metrics(sampler: HFSampler, chunk: list[dict[str, Any]], prompts: l
 
 
 def load_rows(data: str | None, synthetic: Any, size: int, seed: int) -> list[dict[str, Any]]:
-    """Rows of a data file (``prompt`` and ``answer`` required, errors name file, row and field), or
+    """Rows of a data file (``prompt`` and ``answer`` required, errors name file, row and field), else
     ``size`` validation rows of a synthetic task."""
-    if (data is None) == (synthetic is None):
-        raise ValueError("evaluate: give exactly one of --data and --synthetic")
+    if data is None and synthetic is None:
+        raise ValueError("evaluate: give --data or --synthetic")
     if data is not None:
         return validate_rows(read_rows(data, split=None), data, ["prompt", "answer"])
     return synthetic.splits(0, size, seed=seed)[1]
@@ -200,7 +209,8 @@ def run(
     Args:
         policy: ``tiny``, a model directory (e.g. a checkpoint exported with ``save_pretrained``) or hub id.
         data: JSONL / JSON / Parquet / ``datasets`` source with ``prompt`` and ``answer``.
-        synthetic: A synthetic task (``ArithmeticTask``); its validation split is used.
+        synthetic: A synthetic task (``ArithmeticTask``), used when ``data`` is not given; its validation
+            split is used.
         size: Rows drawn from ``synthetic``.
         limit: Evaluate only the first ``limit`` rows.
         verifier: The reward defining correctness (preset, dotted path).
@@ -230,7 +240,7 @@ def run(
 
 def main(argv: list[str] | None = None) -> None:
     """``lit-reason evaluate ...``: the arguments of :func:`run`, typed from its signature."""
-    from jsonargparse import ArgumentParser, ActionConfigFile
+    from jsonargparse import ActionConfigFile, ArgumentParser
 
     from lit_reason.datamodules.tasks.arithmetic import ArithmeticTask
 
