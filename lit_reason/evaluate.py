@@ -34,6 +34,8 @@ from lit_reason.datamodules.files import read_rows, validate_rows
 from lit_reason.metrics.pass_at_k import pass_at_k
 from lit_reason.rewards.combine import RewardFn
 from lit_reason.rewards.math.extract import extract_answer
+from lit_reason.sampling.hf import HFSampler
+from lit_reason.sampling.params import SamplingParams
 from lit_reason.sampling.search import (
     BeamSettings,
     Choice,
@@ -44,8 +46,6 @@ from lit_reason.sampling.search import (
     refine,
     verifier_beam,
 )
-from lit_reason.sampling.hf import HFSampler
-from lit_reason.sampling.params import SamplingParams
 
 SEARCHES: dict[str, Callable[..., list[Choice]]] = {
     "beam": lambda s, p, f, cfg, **kw: verifier_beam(s, p, f, cfg.beam, **kw),
