@@ -27,6 +27,7 @@ from torch import Tensor
 
 from lit_reason.advantages import group_normalized
 from lit_reason.algorithms.base import LossOutput, OnPolicyModule
+from lit_reason.algorithms.guards import group_relative_errors
 from lit_reason.group_advantages import (
     adaptive_group_sizes,
     novelty_weights,
@@ -69,6 +70,8 @@ class GRPO(OnPolicyModule):
         super().__init__(*args, **kwargs)
         if eps_low < 0 or eps_high < 0:
             raise ValueError(f"GRPO: eps_low and eps_high must be >= 0, got {eps_low}, {eps_high}")
+        if errors := group_relative_errors(self.sampling):
+            raise ValueError(f"{type(self).__name__}: " + "; ".join(errors))
         if sample_weight is not None and strata is not None:
             raise ValueError("GRPO: choose one of sample_weight (eq 29) and strata (hierarchical), not both")
         if group_size_alpha < 0 or (max_group_size is not None and max_group_size < 2):
