@@ -30,11 +30,17 @@ from lit_reason.algorithms.optim import OptimizerSettings
 from lit_reason.losses.reward_model import bradley_terry_loss, pair_accuracy, step_bce
 from lit_reason.losses.verifier import verifier_auc, verifier_bce
 from lit_reason.policy import Policy
-from lit_reason.rewards.models import OutcomeRewardModel, ProcessRewardModel, save_reward_model
+from lit_reason.rewards.models import (
+    ImplicitProcessRewardModel,
+    OutcomeRewardModel,
+    ProcessRewardModel,
+    save_reward_model,
+)
 
 # objective -> (fields each row needs, what the saved ORM returns); step_bce builds a PRM
 OBJECTIVES = {"bradley_terry": (("chosen", "rejected"), "logit"), "bce": (("completion", "label"), "probability"),
               "step_bce": (("steps", "labels"), None)}
+PRM_KINDS = {"head": ProcessRewardModel, "implicit": ImplicitProcessRewardModel}
 
 
 class RewardModelModule(L.LightningModule):
@@ -47,6 +53,9 @@ class RewardModelModule(L.LightningModule):
         split: PRM step segmentation used when scoring new text (``newline``, ``step_k``, ``sentence``);
             training rows bring their own steps.
         aggregate: PRM solution score: ``product`` (eq 66, 144) or ``min``.
+        prm: ``head`` (a :class:`~lit_reason.heads.StepHead`) or ``implicit`` (no head: step logits are sums of
+            ``beta * log(pi_phi / pi_ref)`` against the frozen start, Yuan et al. 2024, arXiv:2412.01981).
+        beta: Scale of the implicit PRM's log-ratio.
         optimizer: AdamW settings.
         export_dir: Where the trained reward model is saved when fitting ends; None saves nothing.
         max_grad_norm: Gradient clipping norm (None: no clipping).
@@ -59,6 +68,8 @@ class RewardModelModule(L.LightningModule):
         margin: float = 0.0,
         split: str = "newline",
         aggregate: str = "product",
+        prm: str = "head",
+        beta: float = 0.05,
         optimizer: OptimizerSettings | None = None,
         export_dir: str | None = None,
         max_grad_norm: float | None = 1.0,
@@ -66,10 +77,15 @@ class RewardModelModule(L.LightningModule):
         super().__init__()
         if objective not in OBJECTIVES:
             raise ValueError(f"RewardModelModule.objective must be one of {sorted(OBJECTIVES)}, got {objective!r}")
+        if prm not in PRM_KINDS:
+            raise ValueError(f"RewardModelModule.prm must be one of {sorted(PRM_KINDS)}, got {prm!r}")
         self.save_hyperparameters(ignore=["policy"])
         self.fields, output = OBJECTIVES[objective]
-        self.model = (ProcessRewardModel(policy, split=split, aggregate=aggregate) if objective == "step_bce"
-                      else OutcomeRewardModel(policy, output=output))
+        if objective == "step_bce":
+            extra = {"beta": beta} if prm == "implicit" else {}
+            self.model = PRM_KINDS[prm](policy, split=split, aggregate=aggregate, **extra)
+        else:
+            self.model = OutcomeRewardModel(policy, output=output)
         self._objective = {"bradley_terry": self._pairs, "bce": self._labels, "step_bce": self._steps}[objective]
         self.optimizer_settings = optimizer or OptimizerSettings(lr=1e-4)
         self._val: list[tuple[torch.Tensor, torch.Tensor]] = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 from torch import Tensor, nn
@@ -22,6 +22,44 @@ from lit_reason.rewards.steps import resolve_splitter
 
 META_FILE, HEAD_FILE = "reward_model.json", "reward_head.pt"
 ORM_OUTPUTS = ("logit", "probability")
+
+
+class StepEncoding(NamedTuple):
+    """Prompts (left-padded) + step tokens (right-padded), with each step's last token located.
+
+    Args:
+        input_ids: (B, P + T).
+        attention_mask: (B, P + T).
+        completion_mask: (B, T).
+        ends: (B, S) index in the completion of each step's last token (0 on padded steps).
+        step_mask: (B, S) 1 on real steps.
+    """
+
+    input_ids: Tensor
+    attention_mask: Tensor
+    completion_mask: Tensor
+    ends: Tensor
+    step_mask: Tensor
+
+
+def encode_steps(policy: Policy, prompts: list[Prompt], steps: list[list[str]]) -> StepEncoding:
+    """Tokenizes each step on its own and concatenates them, so a step's last token is known exactly and a
+    step prefix is encoded alike inside a whole solution and alone (search scores prefixes). A step that
+    encodes to no token is dropped (it has no last token)."""
+    tok = policy.tokenizer
+    p_ids, p_mask, _ = policy.encode_prompts(prompts)
+    pieces = [[p for p in (tok(s, add_special_tokens=False)["input_ids"] for s in row) if p] for row in steps]
+    t = max([sum(len(p) for p in row) for row in pieces] + [1])
+    s = max([len(row) for row in pieces] + [1])
+    ids = torch.full((len(steps), t), tok.pad_token_id, dtype=torch.long)
+    mask = torch.zeros(len(steps), t, dtype=torch.long)
+    ends, step_mask = torch.zeros(len(steps), s, dtype=torch.long), torch.zeros(len(steps), s, dtype=torch.long)
+    for i, row in enumerate(pieces):
+        flat = [x for p in row for x in p]
+        ids[i, : len(flat)], mask[i, : len(flat)] = torch.tensor(flat, dtype=torch.long), 1
+        ends[i, : len(row)] = torch.tensor([len(p) for p in row], dtype=torch.long).cumsum(0) - 1
+        step_mask[i, : len(row)] = 1
+    return StepEncoding(torch.cat([p_ids, ids], 1), torch.cat([p_mask, mask], 1), mask, ends, step_mask)
 
 
 class OutcomeRewardModel(nn.Module):
@@ -98,23 +136,11 @@ class ProcessRewardModel(nn.Module):
         Returns:
             ``(logits (B, S), mask (B, S))`` with S the most steps of any row.
         """
-        tok, device = self.policy.tokenizer, self.head.value.proj.weight.device
-        p_ids, p_mask, _ = self.policy.encode_prompts(prompts)
-        pieces = [[tok(s, add_special_tokens=False)["input_ids"] for s in row] for row in steps]
-        pieces = [[p for p in row if p] for row in pieces]  # a step that encodes to nothing has no last token
-        t = max([sum(len(p) for p in row) for row in pieces] + [1])
-        s = max([len(row) for row in pieces] + [1])
-        ids = torch.full((len(steps), t), tok.pad_token_id, dtype=torch.long)
-        mask = torch.zeros(len(steps), t, dtype=torch.long)
-        pos, step_mask = torch.zeros(len(steps), s, dtype=torch.long), torch.zeros(len(steps), s, dtype=torch.long)
-        for i, row in enumerate(pieces):
-            flat = [x for p in row for x in p]
-            ids[i, : len(flat)], mask[i, : len(flat)] = torch.tensor(flat, dtype=torch.long), 1
-            ends = torch.tensor([len(p) for p in row], dtype=torch.long).cumsum(0) - 1
-            pos[i, : len(row)], step_mask[i, : len(row)] = ends + p_ids.shape[1], 1
-        hidden = self.policy.hidden_states(torch.cat([p_ids, ids], 1).to(device),
-                                           torch.cat([p_mask, mask], 1).to(device))
-        return self.head(hidden, pos.to(device)), step_mask.to(device)
+        device = self.head.value.proj.weight.device
+        enc = encode_steps(self.policy, prompts, steps)
+        hidden = self.policy.hidden_states(enc.input_ids.to(device), enc.attention_mask.to(device))
+        positions = enc.ends + (enc.input_ids.shape[1] - enc.completion_mask.shape[1])  # into the full row
+        return self.head(hidden, positions.to(device)), enc.step_mask.to(device)
 
     @torch.no_grad()
     def step_scores(self, prompts: list[Prompt], completions: list[str]) -> list[list[float]]:
@@ -141,14 +167,64 @@ class ProcessRewardModel(nn.Module):
         return {"split": self.split, "aggregate": self.aggregate}
 
 
-REWARD_MODELS = {"orm": OutcomeRewardModel, "prm": ProcessRewardModel}
+class ImplicitProcessRewardModel(ProcessRewardModel):
+    """Implicit PRM: the process reward of token t is ``r_t = beta * log(pi_phi(y_t | y_<t) / pi_ref(y_t | y_<t))``
+    and step k's logit is the sum of ``r_t`` up to its last token (Yuan et al. 2024, arXiv:2412.01981 eq 3;
+    PRIME, Cui et al. 2025, arXiv:2502.01456 sec 3.1). It needs no head: training moves ``pi_phi`` (the
+    policy given) against a frozen copy of its starting weights, so the model's own next-token knowledge
+    is the verifier from the first step on.
+
+    Args:
+        policy: pi_phi (trained in place); its starting weights become pi_ref.
+        beta: Scale of the log-ratio.
+        split: Step segmentation.
+        aggregate: ``product`` or ``min`` of the step probabilities.
+        batch_size: Rows per forward pass when scoring.
+    """
+
+    kind = "implicit_prm"
+
+    def __init__(self, policy: Policy, beta: float = 0.05, split: str = "newline", aggregate: str = "product",
+                 batch_size: int = 32) -> None:
+        if beta <= 0:
+            raise ValueError(f"ImplicitProcessRewardModel.beta must be > 0, got {beta}")
+        super().__init__(policy, split=split, aggregate=aggregate, batch_size=batch_size)
+        del self.head  # no head: the log-ratio is the score
+        self.beta = beta
+        policy.init_reference()
+
+    def token_rewards(self, input_ids: Tensor, attention_mask: Tensor, completion_mask: Tensor) -> Tensor:
+        """(B, T) ``beta * (log pi_phi - log pi_ref)`` of the completion tokens, 0 on padding."""
+        logp = self.policy.token_logprobs(input_ids, attention_mask, completion_mask).logprobs
+        ref = self.policy.reference_logprobs(input_ids, attention_mask, completion_mask)
+        return self.beta * (logp - ref) * completion_mask
+
+    def step_logits(self, prompts: list[Prompt], steps: list[list[str]]) -> tuple[Tensor, Tensor]:
+        """``(q (B, S), mask (B, S))``: the summed token rewards up to each step's last token."""
+        device = next(self.policy.parameters()).device
+        enc = encode_steps(self.policy, prompts, steps)
+        r = self.token_rewards(enc.input_ids.to(device), enc.attention_mask.to(device),
+                               enc.completion_mask.to(device))
+        return r.cumsum(1).gather(1, enc.ends.to(device)), enc.step_mask.to(device)
+
+    def options(self) -> dict[str, Any]:
+        return {"beta": self.beta, **super().options()}
+
+
+REWARD_MODELS = {"orm": OutcomeRewardModel, "prm": ProcessRewardModel, "implicit_prm": ImplicitProcessRewardModel}
+REFERENCE_DIR = "reference"
 
 
 def save_reward_model(model: OutcomeRewardModel | ProcessRewardModel, directory: str) -> None:
-    """Writes the backbone, the head and the options so that :func:`load_reward_model` rebuilds it."""
+    """Writes the backbone, the head (or an implicit PRM's reference) and the options so that
+    :func:`load_reward_model` rebuilds it."""
     os.makedirs(directory, exist_ok=True)
     model.policy.save_pretrained(directory)
-    torch.save(model.head.state_dict(), os.path.join(directory, HEAD_FILE))
+    if isinstance(model, ImplicitProcessRewardModel):
+        with model.policy.reference_weights() as ref:
+            ref.save_pretrained(os.path.join(directory, REFERENCE_DIR))
+    else:
+        torch.save(model.head.state_dict(), os.path.join(directory, HEAD_FILE))
     with open(os.path.join(directory, META_FILE), "w", encoding="utf-8") as f:
         json.dump({"kind": model.kind, **model.options()}, f, indent=1)
 
@@ -174,5 +250,8 @@ def load_reward_model(directory: str, device: str | torch.device = "cpu") -> Out
     if kind not in REWARD_MODELS:
         raise ValueError(f"{meta_path}: kind must be one of {sorted(REWARD_MODELS)}, got {kind!r}")
     model = REWARD_MODELS[kind](Policy(directory), **meta)
-    model.head.load_state_dict(torch.load(os.path.join(directory, HEAD_FILE), map_location="cpu"))
+    if isinstance(model, ImplicitProcessRewardModel):
+        model.policy.load_reference_state_dict(Policy(os.path.join(directory, REFERENCE_DIR)).state_dict())
+    else:
+        model.head.load_state_dict(torch.load(os.path.join(directory, HEAD_FILE), map_location="cpu"))
     return model.requires_grad_(False).eval().to(device)

@@ -61,3 +61,26 @@ def test_load_names_what_is_missing(tmp_path):
     (tmp_path / "reward_model.json").write_text('{"kind": "judge"}')
     with pytest.raises(ValueError, match="kind must be one of"):
         load_reward_model(str(tmp_path))
+
+
+def test_implicit_prm_is_the_summed_log_ratio_and_round_trips(tiny_policy, tmp_path):
+    from lit_reason.rewards.models import ImplicitProcessRewardModel
+
+    model = ImplicitProcessRewardModel(tiny_policy, beta=0.5)
+    logits, mask = model.step_logits(["1+2+3="], [["1+2=3\n", "3+3=6"]])
+    assert torch.count_nonzero(logits) == 0 and mask.tolist() == [[1, 1]]  # pi_phi = pi_ref at the start
+    with torch.no_grad():
+        for p in tiny_policy.parameters():
+            p.add_(0.01 * torch.randn_like(p))
+    logits, _ = model.step_logits(["1+2+3="], [["1+2=3\n", "3+3=6"]])
+    enc_ids = tiny_policy.tokenizer("1+2+3=1+2=3\n3+3=6", return_tensors="pt")["input_ids"]
+    cmask = torch.zeros_like(enc_ids)
+    cmask[:, 6:] = 1  # the 12 completion characters follow the 6 prompt characters
+    full = enc_ids, torch.ones_like(enc_ids)
+    ratio = tiny_policy.token_logprobs(*full, cmask[:, 6:]).logprobs - tiny_policy.reference_logprobs(*full, cmask[:, 6:])
+    # step 1 ends at its newline (6th completion token), step 2 at the last token
+    assert_close(logits[0], 0.5 * torch.stack([ratio[0, :6].sum(), ratio[0].sum()]), atol=1e-5, rtol=1e-5)
+    save_reward_model(model, str(tmp_path / "iprm"))
+    loaded = load_reward_model(str(tmp_path / "iprm"))
+    assert_close(torch.tensor(loaded(["1+2+3="], ["1+2=3\n3+3=6"])), torch.tensor(model(["1+2+3="], ["1+2=3\n3+3=6"])),
+                 atol=1e-5, rtol=1e-5)
