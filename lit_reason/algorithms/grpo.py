@@ -32,7 +32,7 @@ from lit_reason.advantages.variants import (
     stratified_group_normalized,
     weighted_group_normalized,
 )
-from lit_reason.algorithms.base import LossOutput, OnPolicyModule
+from lit_reason.algorithms.base import LossOutput, OnPolicyModule, Targets
 from lit_reason.losses import clip_fraction, clipped_surrogate
 from lit_reason.rollout import Rollout
 
@@ -88,7 +88,10 @@ class GRPO(OnPolicyModule):
                                      max_size=hp.max_group_size or 4 * self.sampling.n)
         return sizes.tolist()
 
-    def advantages(self, rollout: Rollout) -> Tensor:
+    def advantages(self, rollout: Rollout) -> Targets:
+        return Targets(self._group_advantages(rollout))
+
+    def _group_advantages(self, rollout: Rollout) -> Tensor:
         hp = self.hparams
         if hp.sample_weight == "novelty":
             return weighted_group_normalized(rollout.rewards, rollout.group, _novelty(rollout))
