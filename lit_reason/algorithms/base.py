@@ -1,19 +1,11 @@
-"""OnPolicyModule: collect a rollout, then K epochs x M minibatches of ``loss(minibatch)``.
+"""OnPolicyModule: one iteration is ``collect -> select -> annotate -> advantages -> update``.
 
-One iteration (``training_step``) calls, in order::
-
-    collect(rows)          generate + score                       (base; not a hook)
-    select(rollout)        drop / filter / pair samples           hook, default: keep all
-    annotate(rollout)      no-grad extras: reference log-probs,   hook, default: reference + IS weights
-                           critic values, PRM scores
-    advantages(rollout)    -> Targets(advantages, returns)        hook, required
-    update                 K epochs x minibatches of loss(mb)     (base) with loss(minibatch) a required hook
-
-Subclasses (GRPO, PPO, REINFORCE, RLOO, online DPO, ...) override these hooks (and ``group_sizes``) and
-nothing else; ``tests/algorithms/test_hooks.py`` walks the classes and checks it. Everything else lives here
-once: generation, reward scoring, minibatching, micro-batch accumulation, ``manual_backward``, gradient
-clipping, non-finite skipping, the metric vocabulary of DESIGN.md, the run state a checkpoint restores, and
-``last_iteration`` (:class:`~lit_reason.rollout.IterationRecord`), the one place callbacks read rollouts.
+``collect`` (generate, score) and ``update`` (K epochs x minibatches of ``loss``, accumulation,
+``manual_backward``, clipping, the non-finite guard) belong to the base; ``select``, ``annotate``,
+``advantages``, ``loss`` and ``group_sizes`` are the hooks a method overrides, and nothing else
+(``tests/algorithms/test_hooks.py`` walks the classes). Also here once: the metric vocabulary of DESIGN.md,
+the run state a checkpoint restores, and ``last_iteration``, the one place callbacks read rollouts.
+See docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -28,8 +20,10 @@ from torch import Tensor
 
 from lit_reason.algorithms.checkpointing import load_run_state, save_run_state
 from lit_reason.algorithms.evaluation import check_pass_k, columns_of, validate_batch
+from lit_reason.algorithms.guard import NonFiniteGuard
 from lit_reason.algorithms.optim import OptimizerSettings
 from lit_reason.algorithms.rounds import ReferenceRounds
+from lit_reason.algorithms.scoring import score_rollout
 from lit_reason.logprobs import TokenStats
 from lit_reason.losses import aggregate, approx_kl, kl_penalty
 from lit_reason.losses.importance import sampler_mismatch_kl, sequence_is_weights, token_is_weights
@@ -94,7 +88,8 @@ class OnPolicyModule(L.LightningModule):
         none_reward: Reward used for training when no reward function could score a sample (counted in
             ``train/reward_none_frac``).
         max_grad_norm: Gradient clipping norm.
-        max_nonfinite_skips: Consecutive non-finite minibatch losses tolerated before training stops.
+        max_nonfinite_skips: Consecutive non-finite losses tolerated before training stops
+            (``lit_reason/algorithms/guard.py``: each is skipped and counted in ``train/nonfinite_skipped``).
         optimizer: AdamW settings.
         generation_batch_size: Prompts generated together; None means the whole batch.
         seed: Seed of the sampling RNG (its state is checkpointed).
@@ -109,7 +104,7 @@ class OnPolicyModule(L.LightningModule):
     """
 
     #: Module attributes the run state checkpoints (``checkpoint["lit_reason"]``); subclasses extend it.
-    checkpointed: ClassVar[tuple[str, ...]] = ("generator", "iteration", "kl_coef", "nonfinite_skips")
+    checkpointed: ClassVar[tuple[str, ...]] = ("generator", "iteration", "kl_coef", "nonfinite")
     #: Consecutive rows of the selected rollout that must share a minibatch, in order (2 when ``select``
     #: returns interleaved (chosen, rejected) pairs); minibatch sizes must then be multiples of it.
     keep_together: ClassVar[int] = 1
@@ -143,9 +138,9 @@ class OnPolicyModule(L.LightningModule):
         super().__init__()
         self.save_hyperparameters(ignore=["policy"])
         self.automatic_optimization = False
-        errors = _check_positive(update_epochs=update_epochs, minibatch_size=minibatch_size,
-                                 micro_batch_size=micro_batch_size, score_batch_size=score_batch_size,
-                                 max_nonfinite_skips=max_nonfinite_skips)
+        counts = dict(update_epochs=update_epochs, minibatch_size=minibatch_size, micro_batch_size=micro_batch_size,
+                      score_batch_size=score_batch_size, max_nonfinite_skips=max_nonfinite_skips)
+        errors = [f"{k} must be >= 1, got {v}" for k, v in counts.items() if v is not None and v < 1]
         if loss_aggregation not in MICRO_SHARES:
             errors.append(f"loss_aggregation must be one of {sorted(MICRO_SHARES)}, got {loss_aggregation!r}")
         if kl_coef < 0:
@@ -172,11 +167,10 @@ class OnPolicyModule(L.LightningModule):
         self.optimizer_settings = optimizer or OptimizerSettings()
         self.generator = torch.Generator().manual_seed(seed)
         self.iteration = 0
-        self.nonfinite_skips = 0
+        self.nonfinite = NonFiniteGuard(max_nonfinite_skips, owner=type(self).__name__)
         self.last_iteration: IterationRecord | None = None  # what callbacks read (rollout.IterationRecord)
         self.reference_rounds: ReferenceRounds | None = None  # iterative methods refresh the reference
         self._records: dict[str, float] = {}
-        self._consecutive_skips = 0
         if kl_coef > 0:
             policy.init_reference()
 
@@ -223,6 +217,11 @@ class OnPolicyModule(L.LightningModule):
         """
         raise NotImplementedError(f"{type(self).__name__} must implement loss(minibatch)")
 
+    @property
+    def nonfinite_skips(self) -> int:
+        """Non-finite losses skipped since the start of the run (``train/nonfinite_skipped``)."""
+        return self.nonfinite.skips
+
     def record(self, **metrics: float) -> None:
         """Adds diagnostics of the current iteration, logged once as ``train/<name>`` (e.g. from ``select``)."""
         self._records.update({k: float(v) for k, v in metrics.items()})
@@ -241,39 +240,10 @@ class OnPolicyModule(L.LightningModule):
             counts=self.group_sizes(rows),
         )
         gen_s = time.perf_counter() - t0
-        components = self.reward.score_components(rollout.prompts, rollout.completions, **rollout.columns)
-        totals = self.reward.combine(components)
-        none = torch.tensor([t is None for t in totals])
-        rollout.reward_none = none  # (B,) True where no reward function could score the sample
-        rollout.rewards = torch.tensor(
-            [self.hparams.none_reward if t is None else t for t in totals], dtype=torch.float32, device=self.device
-        )
         rollout.old_logprobs = rollout.sampler_logprobs
-        lengths = rollout.completion_mask.sum(1).float()
-        metrics = {
-            "reward": rollout.rewards.mean().item(),
-            "reward_std": rollout.rewards.std().item() if len(rollout) > 1 else 0.0,
-            "reward_none_frac": none.float().mean().item(),
-            "completion_len": lengths.mean().item(),
-            "repetition": _repetition(rollout).item(),
-            "perf/rollout_tokens_per_s": lengths.sum().item() / max(gen_s, 1e-9),
-        }
-        for name, scores in components.items():
-            scored = [s for s in scores if s is not None]
-            metrics[f"reward/{name}"] = sum(scored) / len(scored) if scored else float("nan")
-        if self.verifier is not None:
-            ok = [s is not None and s >= 1.0 for s in self._verifier_scores(rollout, components)]
-            metrics["accuracy"] = sum(ok) / len(ok)
-            rollout.correct = torch.tensor(ok)
+        metrics = score_rollout(rollout, self.reward, self.verifier, none_reward=self.hparams.none_reward)
+        metrics["perf/rollout_tokens_per_s"] = rollout.completion_mask.sum().item() / max(gen_s, 1e-9)
         return rollout, metrics
-
-    def _verifier_scores(self, rollout: Rollout, components: dict[str, list[float | None]]) -> list[float | None]:
-        # The default verifier is also the default reward (math_accuracy, code_pass_rate): reuse its scores
-        # rather than verify (or run in the sandbox) every completion a second time.
-        for name, fn in zip(self.reward.names, self.reward.funcs, strict=True):
-            if fn is self.verifier:
-                return components[name]
-        return self.verifier(rollout.prompts, rollout.completions, **rollout.columns)
 
     @property
     def _logprob_temperature(self) -> float:
@@ -380,7 +350,7 @@ class OnPolicyModule(L.LightningModule):
                 for k, v in out.items():
                     sums[k] = sums.get(k, 0.0) + float(v)
         result = {k: v / steps for k, v in sums.items()} if steps else {}
-        result["nonfinite_skipped"] = float(self.nonfinite_skips)
+        result["nonfinite_skipped"] = float(self.nonfinite.skips)
         result["kl_coef"] = float(self.kl_coef)
         return result
 
@@ -396,24 +366,13 @@ class OnPolicyModule(L.LightningModule):
         for micro in mb.minibatches(size, shuffle=False):
             share = self.micro_share(micro, mb)
             out = self.loss(micro.trimmed())
-            if not torch.isfinite(out.loss):
-                self._skip(f"non-finite loss {out.loss.item()} at iteration {self.iteration}")
+            if not self.nonfinite.check(out.loss, f"at iteration {self.iteration}"):
+                self.optimizers().zero_grad(set_to_none=True)  # drop the earlier micro-batches' gradients
                 return None
             self.manual_backward(out.loss * share)
             for k, v in {"loss": out.loss, **out.metrics}.items():
                 sums[k] = sums.get(k, 0.0) + float(v.detach()) * float(share)
-        self._consecutive_skips = 0
         return sums
-
-    def _skip(self, reason: str) -> None:
-        self.optimizers().zero_grad(set_to_none=True)
-        self.nonfinite_skips += 1
-        self._consecutive_skips += 1
-        if self._consecutive_skips > self.hparams.max_nonfinite_skips:
-            raise RuntimeError(
-                f"{type(self).__name__}: {self._consecutive_skips} consecutive non-finite losses ({reason}); "
-                "lower the learning rate or add CheckpointRollback"
-            )
 
     def _clip_and_step(self, opt: Any, sched: Any) -> float:
         params = [p for p in self.parameters() if p.grad is not None]
@@ -436,17 +395,4 @@ class OnPolicyModule(L.LightningModule):
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         load_run_state(self, checkpoint)
-
-
-def _check_positive(**values: int | None) -> list[str]:
-    return [f"{k} must be >= 1, got {v}" for k, v in values.items() if v is not None and v < 1]
-
-
-def _repetition(rollout: Rollout, n: int = 4) -> Tensor:
-    """Mean fraction of repeated token n-grams per completion (0 = none repeated), a degeneration signal."""
-    fracs = []
-    for ids, m in zip(rollout.completion_ids.tolist(), rollout.completion_mask.sum(1).tolist()):
-        grams = [tuple(ids[i : i + n]) for i in range(max(int(m) - n + 1, 0))]
-        fracs.append(1.0 - len(set(grams)) / len(grams) if grams else 0.0)
-    return torch.tensor(sum(fracs) / max(len(fracs), 1))
 
