@@ -1,8 +1,8 @@
 """OnPolicyModule: one iteration is ``collect -> select -> annotate -> advantages -> update``.
 
-``collect`` (generate, score) and ``update`` (K epochs x minibatches of ``loss``, accumulation,
-``manual_backward``, clipping, the non-finite guard) belong to the base; ``select``, ``annotate``,
-``advantages``, ``loss`` and ``group_sizes`` are the hooks a method overrides, and nothing else
+``update`` (K epochs x minibatches of ``loss``, accumulation, ``manual_backward``, clipping, the non-finite
+guard) belongs to the base; ``select``, ``annotate``, ``advantages``, ``loss``, ``group_sizes`` and (to add
+per-prompt extras only) ``collect`` are the hooks a method overrides, and nothing else
 (``tests/algorithms/test_hooks.py`` walks the classes). Also here once: the metric vocabulary of DESIGN.md,
 the run state a checkpoint restores, and ``last_iteration``, the one place callbacks read rollouts.
 See docs/architecture.md.
@@ -20,7 +20,8 @@ from torch import Tensor
 
 from lit_reason.algorithms.checkpointing import load_run_state, save_run_state
 from lit_reason.algorithms.evaluation import check_pass_k, columns_of, validate_batch
-from lit_reason.algorithms.guard import NonFiniteGuard
+from lit_reason.algorithms.guards import kl_errors
+from lit_reason.algorithms.nonfinite import NonFiniteGuard
 from lit_reason.algorithms.optim import OptimizerSettings
 from lit_reason.algorithms.rounds import ReferenceRounds
 from lit_reason.algorithms.scoring import score_rollout
@@ -89,7 +90,7 @@ class OnPolicyModule(L.LightningModule):
             ``train/reward_none_frac``).
         max_grad_norm: Gradient clipping norm.
         max_nonfinite_skips: Consecutive non-finite losses tolerated before training stops
-            (``lit_reason/algorithms/guard.py``: each is skipped and counted in ``train/nonfinite_skipped``).
+            (``lit_reason/algorithms/nonfinite.py``: each is skipped and counted in ``train/nonfinite_skipped``).
         optimizer: AdamW settings.
         generation_batch_size: Prompts generated together; None means the whole batch.
         seed: Seed of the sampling RNG (its state is checkpointed).
@@ -145,6 +146,7 @@ class OnPolicyModule(L.LightningModule):
             errors.append(f"loss_aggregation must be one of {sorted(MICRO_SHARES)}, got {loss_aggregation!r}")
         if kl_coef < 0:
             errors.append(f"kl_coef must be >= 0, got {kl_coef}")
+        errors += kl_errors(kl_estimator)
         if is_correction not in IS_WEIGHTS:
             errors.append(f"is_correction must be one of {sorted(IS_WEIGHTS)}, got {is_correction!r}")
         if is_cap <= 0:
@@ -178,22 +180,20 @@ class OnPolicyModule(L.LightningModule):
     def select(self, rollout: Rollout) -> Rollout:
         """Drops, filters, reorders or pairs the scored samples before anything else is computed on them.
 
-        Called under ``torch.no_grad`` right after ``collect``, so ``rollout`` has ``rewards``,
-        ``reward_none``, ``correct`` (with a verifier) and ``old_logprobs``, but no reference log-probs or
-        values yet (``annotate`` runs on the selection only). Return ``rollout.select(index)`` or a new
-        rollout (DAPO's dynamic sampling may ``collect`` more rows and concatenate). An empty selection
-        trains nothing that iteration (no optimizer step) and is not an error. Report what was dropped with
-        :meth:`record`. Callbacks still see the whole collected rollout in ``last_iteration``.
+        Runs under ``torch.no_grad`` after ``collect``: ``rollout`` has ``rewards``, ``reward_none``,
+        ``correct`` and ``old_logprobs``, no reference log-probs or values (``annotate`` runs on the selection
+        only). Return ``rollout.select(index)`` or a new rollout (DAPO may ``collect`` more and
+        ``Rollout.concat``). An empty selection trains nothing that iteration. Report drops with
+        :meth:`record`; callbacks still see the whole rollout in ``last_iteration``.
         """
         return rollout
 
     def annotate(self, rollout: Rollout) -> None:
         """Fills no-grad, per-sample extras of the selected rollout in place, under ``torch.no_grad``.
 
-        The base attaches the reference's log-probabilities (``ref_logprobs``, when ``kl_coef > 0``) and
-        the eq 132 importance weights (``is_weights``, with ``is_correction``). Overrides call
-        ``super().annotate(rollout)`` first, then add theirs (a critic's ``values``, a PRM's scores). Must not
-        change the number or order of samples (that is ``select``'s job).
+        The base attaches ``ref_logprobs`` (when ``kl_coef > 0``) and the eq 132 ``is_weights`` (with
+        ``is_correction``). Overrides call ``super().annotate(rollout)`` first, then add theirs (a critic's
+        ``values``, PRM scores). It must not change the samples (that is ``select``'s job).
         """
         if self.kl_coef > 0:
             rollout.ref_logprobs = self._score(rollout, self.policy.reference_logprobs)
@@ -218,8 +218,7 @@ class OnPolicyModule(L.LightningModule):
         raise NotImplementedError(f"{type(self).__name__} must implement loss(minibatch)")
 
     @property
-    def nonfinite_skips(self) -> int:
-        """Non-finite losses skipped since the start of the run (``train/nonfinite_skipped``)."""
+    def nonfinite_skips(self) -> int:  # train/nonfinite_skipped, since the start of the run
         return self.nonfinite.skips
 
     def record(self, **metrics: float) -> None:
@@ -233,7 +232,11 @@ class OnPolicyModule(L.LightningModule):
     # ------------------------------------------------------------------ collection
     @torch.no_grad()
     def collect(self, rows: list[dict[str, Any]]) -> tuple[Rollout, dict[str, float]]:
-        """Generates and scores the rows' samples; returns the rollout and its metrics."""
+        """Generates and scores the rows' samples; returns the rollout and its metrics.
+
+        A hook only for per-prompt work that needs the raw rows (ReMax's greedy baseline): extend it by
+        calling ``super().collect(rows)`` first. Per-sample extras belong in ``annotate``.
+        """
         t0 = time.perf_counter()
         rollout = self.sampler.generate(
             [r["prompt"] for r in rows], self.sampling, columns=columns_of(rows), generator=self.generator,

@@ -117,11 +117,14 @@ class OnlineDPO(OnPolicyModule):
         return self.reference_rounds.round
 
     # ------------------------------------------------------------------ hooks
+    def pairs(self, rollout: Rollout) -> tuple[Tensor, int]:
+        """Row indices of the pairs (chosen, rejected interleaved) and the number of groups without one."""
+        valid = None if rollout.reward_none is None else ~rollout.reward_none.to(rollout.group.device)
+        return preference_pairs(rollout.rewards, rollout.group, min_gap=self.hparams.min_reward_gap, valid=valid)
+
     def select(self, rollout: Rollout) -> Rollout:
         """The (best, worst) pair of each prompt, interleaved; unscored samples are never paired."""
-        valid = None if rollout.reward_none is None else ~rollout.reward_none.to(rollout.group.device)
-        index, skipped = preference_pairs(rollout.rewards, rollout.group, min_gap=self.hparams.min_reward_gap,
-                                          valid=valid)
+        index, skipped = self.pairs(rollout)
         self.record(pairs=len(index) // 2, tied_groups=skipped, ref_round=self.ref_round)
         return rollout.select(index)
 

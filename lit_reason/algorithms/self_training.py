@@ -34,8 +34,8 @@ from lit_reason.algorithms.filters import (
     read_samples,
     write_samples,
 )
-from lit_reason.algorithms.guard import METRIC as NONFINITE_METRIC
-from lit_reason.algorithms.guard import NonFiniteGuard
+from lit_reason.algorithms.nonfinite import METRIC as NONFINITE_METRIC
+from lit_reason.algorithms.nonfinite import NonFiniteGuard
 from lit_reason.algorithms.optim import OptimizerSettings
 from lit_reason.algorithms.sft import completion_nll
 from lit_reason.policy import Policy

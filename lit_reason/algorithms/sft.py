@@ -14,8 +14,8 @@ from torch import Tensor
 
 from lit_reason.algorithms.checkpointing import load_run_state, save_run_state
 from lit_reason.algorithms.evaluation import check_pass_k, validate_batch
-from lit_reason.algorithms.guard import METRIC as NONFINITE_METRIC
-from lit_reason.algorithms.guard import NonFiniteGuard
+from lit_reason.algorithms.nonfinite import METRIC as NONFINITE_METRIC
+from lit_reason.algorithms.nonfinite import NonFiniteGuard
 from lit_reason.algorithms.optim import OptimizerSettings
 from lit_reason.losses import aggregate
 from lit_reason.policy import Policy

@@ -12,7 +12,7 @@ import lit_reason
 from lit_reason.algorithms.base import OnPolicyModule, Targets
 from lit_reason.rollout import Rollout
 
-HOOKS = {"__init__", "group_sizes", "select", "annotate", "advantages", "loss"}
+HOOKS = {"__init__", "collect", "group_sizes", "select", "annotate", "advantages", "loss"}
 SETTINGS = {"checkpointed", "keep_together"}  # documented class attributes of the base
 
 
@@ -38,6 +38,15 @@ def undocumented_overrides(cls: type) -> set[str]:
 def test_the_walk_finds_the_methods():
     names = {c.__name__ for c in on_policy_methods()}
     assert {"GRPO", "PPO", "REINFORCE", "RLOO", "OnlineDPO", "IterativeDPO", "SelfRewarding"} <= names, names
+
+
+def test_hooks_that_extend_the_base_call_it():
+    import inspect
+
+    for cls in on_policy_methods():
+        for name in ("collect", "annotate"):
+            if name in vars(cls) and not (cls.__name__ == "OnlineDPO" and name == "annotate"):
+                assert f"super().{name}(" in inspect.getsource(vars(cls)[name]), (cls.__name__, name)
 
 
 @pytest.mark.parametrize("cls", on_policy_methods(), ids=lambda c: c.__name__)
