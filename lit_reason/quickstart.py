@@ -11,7 +11,7 @@ import argparse
 import os
 import time
 
-from lit_reason.pipeline import load_pipeline, run_pipeline
+from lit_reason.pipeline import PipelineError, load_pipeline, run_pipeline
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIG = os.path.join(HERE, "configs", "pipelines", "quickstart.yaml")
@@ -22,9 +22,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--config", default=CONFIG, help="the quickstart pipeline (two stages: sft, grpo)")
     parser.add_argument("--run-dir", default=None, help="where the stages log and export (default: the file's)")
     args = parser.parse_args(argv)
-    pipeline = load_pipeline(args.config)
     t0 = time.perf_counter()
-    states = run_pipeline(pipeline, args.run_dir, from_stage=pipeline.stages[0].name)
+    try:
+        pipeline = load_pipeline(args.config)
+        states = run_pipeline(pipeline, args.run_dir, from_stage=pipeline.stages[0].name)
+    except PipelineError as e:
+        raise SystemExit(f"quickstart: error: {e}") from None
     sft, grpo = (states[stage.name]["metrics"] for stage in pipeline.stages)
     for key in ("val/accuracy", "val/accuracy_sampled"):
         print(f"{key:22s} sft={sft[key]:.3f} grpo={grpo[key]:.3f}")
