@@ -26,13 +26,13 @@ import torch
 from torch import Tensor
 
 from lit_reason.advantages import group_normalized
-from lit_reason.algorithms.base import LossOutput, OnPolicyModule
-from lit_reason.group_advantages import (
+from lit_reason.advantages.variants import (
     adaptive_group_sizes,
     novelty_weights,
     stratified_group_normalized,
     weighted_group_normalized,
 )
+from lit_reason.algorithms.base import LossOutput, OnPolicyModule
 from lit_reason.losses import clip_fraction, clipped_surrogate
 from lit_reason.rollout import Rollout
 
