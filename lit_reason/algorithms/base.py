@@ -20,6 +20,7 @@ from lit_reason.algorithms.checkpointing import plain_hyperparameters
 from lit_reason.algorithms.evaluation import check_pass_k, columns_of, validate_batch
 from lit_reason.algorithms.optim import OptimizerSettings
 from lit_reason.algorithms.ranks import all_equal, all_finite, keyed_seed, no_grad_sync, share_scale
+from lit_reason.distributed.actor_learner import RaySettings
 from lit_reason.logprobs import TokenStats
 from lit_reason.losses import aggregate, approx_kl, kl_penalty
 from lit_reason.losses.importance import sampler_mismatch_kl, sequence_is_weights, token_is_weights
@@ -91,9 +92,11 @@ class OnPolicyModule(L.LightningModule):
         is_cap: Truncation of the importance weights.
         val_pass_k: k's of the unbiased ``val/pass@k`` (each <= the validation samples per prompt);
             ``val/pass@n`` is always reported.
-        engine: Rollout engine (``sampling/engine.py``): ``hf`` (the policy's own modules, CPU or GPU) or
-            ``vllm`` (a colocated vLLM ``LLM``, GPU, extra ``[vllm]``).
+        engine: Rollout engine (``sampling/engine.py``): ``hf`` (the policy's own modules, CPU or GPU),
+            ``vllm`` (a colocated vLLM ``LLM``, GPU, extra ``[vllm]``) or ``ray`` (asynchronous generator
+            actors, report sec 8.4.4, extra ``[ray]``).
         vllm: Options of the vLLM engine.
+        ray: Options of the Ray actor-learner engine.
     """
 
     def __init__(
@@ -123,6 +126,7 @@ class OnPolicyModule(L.LightningModule):
         val_pass_k: list[int] | None = None,
         engine: str = "hf",
         vllm: VLLMSettings | None = None,
+        ray: RaySettings | None = None,
     ) -> None:
         super().__init__()
         self.save_hyperparameters(ignore=["policy"])
@@ -150,7 +154,7 @@ class OnPolicyModule(L.LightningModule):
         if errors:
             raise ValueError(f"{type(self).__name__}: " + "; ".join(errors))
         self.policy = policy
-        self.sampler = build_engine(engine, policy, batch_size=generation_batch_size, vllm=vllm)
+        self.sampler = build_engine(engine, policy, batch_size=generation_batch_size, vllm=vllm, ray=ray)
         reward_fns = [get_reward(r) for r in (rewards or ["math_accuracy"])]
         self.reward = WeightedSum(reward_fns, reward_weights, name="reward")
         self.verifier = get_reward(verifier) if verifier else None

@@ -12,6 +12,8 @@ Engines:
 - ``vllm`` (:class:`~lit_reason.sampling.vllm.VLLMEngine`): a colocated vLLM ``LLM`` on GPU that sleeps
   while the learner trains; its weights are copied in after each update and its log-probabilities differ
   from the learner's, so the learner's truncated importance-sampling correction (eq 132) is on by default.
+- ``ray`` (:class:`~lit_reason.distributed.RayAsyncEngine`): generator actors on a Ray cluster that sample
+  ``depth`` learner steps ahead (report sec 8.4.4); stale samples, so the IS correction is on by default.
 """
 
 from __future__ import annotations
@@ -48,10 +50,12 @@ class RolloutEngine(Protocol):
         ...
 
 
-ENGINES = ("hf", "vllm")
+ENGINES = ("hf", "vllm", "ray")
 
 
-def build_engine(name: str, policy: Policy, *, batch_size: int | None = None, vllm: Any = None) -> RolloutEngine:
+def build_engine(
+    name: str, policy: Policy, *, batch_size: int | None = None, vllm: Any = None, ray: Any = None
+) -> RolloutEngine:
     """The engine named ``name`` (one of :data:`ENGINES`) for ``policy``.
 
     Args:
@@ -59,6 +63,7 @@ def build_engine(name: str, policy: Policy, *, batch_size: int | None = None, vl
         policy: The learner's policy.
         batch_size: Prompts per generation chunk (HF engine).
         vllm: :class:`~lit_reason.sampling.vllm.VLLMSettings` of the vLLM engine (default settings if None).
+        ray: :class:`~lit_reason.distributed.RaySettings` of the asynchronous actor-learner engine.
 
     Raises:
         ValueError: An unknown name, naming the valid ones.
@@ -71,4 +76,8 @@ def build_engine(name: str, policy: Policy, *, batch_size: int | None = None, vl
         from lit_reason.sampling.vllm import VLLMEngine, VLLMSettings
 
         return VLLMEngine(policy, vllm or VLLMSettings())
+    if name == "ray":
+        from lit_reason.distributed.actor_learner import RayAsyncEngine, RaySettings
+
+        return RayAsyncEngine(policy, ray or RaySettings())
     raise ValueError(f"engine must be one of {ENGINES}, got {name!r}")

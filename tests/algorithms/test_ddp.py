@@ -54,7 +54,7 @@ def run_fit(tmp: Path, name: str, model: dict, data: dict, *, devices: int, step
     if dump:
         callbacks.append({"class_path": "tests.algorithms.test_ddp.DumpRollouts",
                           "init_args": {"path": str(out / "rollouts")}})
-    trainer = {"max_steps": steps, "devices": devices, "accelerator": "cpu", "logger": False,
+    trainer = {"max_steps": steps, "devices": devices, "default_root_dir": str(out), "accelerator": "cpu", "logger": False,
                "enable_progress_bar": False, "enable_model_summary": False, "limit_val_batches": 0,
                "callbacks": callbacks, **({"strategy": "ddp"} if devices > 1 else {})}
     config = {"seed_everything": 0, "trainer": trainer, "model": model, "data": data}
