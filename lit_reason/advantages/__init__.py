@@ -4,6 +4,7 @@
   baselines, GAE, returns and whitening.
 - :mod:`~lit_reason.advantages.variants`: the GRPO variants of report sec 3.2.6.
 - :mod:`~lit_reason.advantages.normalize`: reward normalisers (batch, EMA, quantile).
+- :mod:`~lit_reason.advantages.pg_variants`: DAPO's filters and overlong shaping, REINFORCE++, ReMax.
 """
 
 from lit_reason.advantages.group import (
@@ -26,6 +27,16 @@ from lit_reason.advantages.normalize import (
     ema_moments_update,
     ema_normalize,
     quantile_normalize,
+)
+from lit_reason.advantages.pg_variants import (
+    greedy_baseline_advantages,
+    informative_groups,
+    kl_shaped_rewards,
+    overlong_filter,
+    reinforce_pp_advantages,
+    reinforce_pp_baseline_advantages,
+    reward_to_go,
+    soft_overlong_penalty,
 )
 from lit_reason.advantages.variants import (
     adaptive_group_sizes,
@@ -56,4 +67,12 @@ __all__ = [
     "stratified_group_normalized",
     "weighted_group_normalized",
     "whiten",
+    "greedy_baseline_advantages",
+    "informative_groups",
+    "kl_shaped_rewards",
+    "overlong_filter",
+    "reinforce_pp_advantages",
+    "reinforce_pp_baseline_advantages",
+    "reward_to_go",
+    "soft_overlong_penalty",
 ]
