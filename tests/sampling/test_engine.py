@@ -38,7 +38,7 @@ def test_per_chunk_generators_reproduce_chunks_sampled_alone(tiny_policy):
 
 
 def test_unknown_engine_and_bad_vllm_settings_are_named(tiny_policy):
-    with pytest.raises(ValueError, match=r"engine must be one of \('hf', 'vllm'\), got 'sglang'"):
+    with pytest.raises(ValueError, match=r"engine must be one of \('hf', 'vllm', 'ray'\), got 'sglang'"):
         GRPO(tiny_policy, engine="sglang", verifier=None)
     with pytest.raises(ValueError, match="sleep_level must be 0, 1 or 2, got 3"):
         VLLMSettings(sleep_level=3)
