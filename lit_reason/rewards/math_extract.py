@@ -30,7 +30,8 @@ _BOX_RE = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])")
 _TAG_RE = re.compile(r"<answer>(.*?)(?:</answer>|$)", re.DOTALL | re.IGNORECASE)
 _FINAL_RE = re.compile(r"final\s+answer\s*(?:is|:|=)?\s*:?", re.IGNORECASE)
 _PHRASE_RE = re.compile(
-    r"(?:\banswer\s*(?:is|(?:should|would|will|could|might|may|must)\s+be|=)\s*:?|\banswer\s*:|\bresult\s+is\s*:?)",
+    r"(?:\banswer\s*(?:is|(?:should|would|will|could|might|may|must)\s+be|=)\s*:?|\banswer\s*:|\bresult\s+is\s*:?"
+    r"|\b(?:correct|right)\s+(?:option|choice)\s+is\s*:?)",
     re.IGNORECASE,
 )
 _GSM_RE = re.compile(r"####\s*([^\n]+)")

@@ -38,7 +38,7 @@ _BINOM_ALIAS_RE = re.compile(r"\\[dt]binom(?![a-zA-Z])")
 _DEGREE_RE = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|\\degree\b|\^\s*\{\s*\\text\{\s*o\s*\}\s*\}")
 _PERCENT_RE = re.compile(r"\\?%")
 _DOLLAR_RE = re.compile(r"\\\$|\$")
-_THOUSANDS_RE = re.compile(r"(?<![\d.])(\d{1,3})((?:(?:\{,\}|,|\\,|\\ |\s)\d{3})+)(?![\d,])")
+_THOUSANDS_RE = re.compile(r"(?<![\d.])(\d{1,3})((?:(?:\{,\}|,\\!|,|\\,|\\ |\s)\d{3})+)(?![\d,])")
 _TEXT_CMD_RE = re.compile(r"\\(?:text|textbf|textit|textrm|textnormal|mbox|mathrm|mathbf|operatorname)\s*\{")
 # Words separated by mandatory spaces: a nested "(word\s*)+" backtracks exponentially.
 _TRAILING_WORDS_RE = re.compile(
@@ -148,7 +148,7 @@ def _strip_trailing_words(s: str) -> tuple[str, list[str]]:
 
 
 def _join_thousands(m: re.Match) -> str:
-    return m.group(1) + re.sub(r"\{,\}|,|\\,|\\ |\s", "", m.group(2))
+    return m.group(1) + re.sub(r"\{,\}|,\\!|,|\\,|\\ |\s", "", m.group(2))
 
 
 def _thousands(s: str) -> str:
@@ -159,7 +159,7 @@ def _thousands(s: str) -> str:
     """
     if "," in s and re.search(r",\s", s):
         # A list with spaces after commas: only join the unambiguous LaTeX separators.
-        return re.sub(r"(\d)(?:\{,\}|\\,|\\ )(?=\d{3}(?!\d))", r"\1", s)
+        return re.sub(r"(\d)(?:\{,\}|,\\!|\\,|\\ )(?=\d{3}(?!\d))", r"\1", s)
     return _THOUSANDS_RE.sub(_join_thousands, s)
 
 
