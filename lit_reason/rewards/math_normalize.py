@@ -32,6 +32,8 @@ _UNICODE = {
 }
 _UNICODE_RE = re.compile("|".join(map(re.escape, _UNICODE)))
 _SPACING_RE = re.compile(r"(?<!\\)\\[,;:!> ]|\\q?quad\b|\\(?:displaystyle|textstyle|limits)\b|~")
+_TRAILING_SPACE_RE = re.compile(r"(?:\\[,;:! ]|\s)+$")
+_BRACE_WORDS_RE = re.compile(r"\\lbrace(?![A-Za-z])|\\rbrace(?![A-Za-z])")
 _SIZING_RE = re.compile(r"\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big)(?![a-zA-Z])\s*")
 _FRAC_ALIAS_RE = re.compile(r"\\[dtc]frac(?![a-zA-Z])")
 _BINOM_ALIAS_RE = re.compile(r"\\[dt]binom(?![a-zA-Z])")
@@ -39,7 +41,9 @@ _DEGREE_RE = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|\\degree\b|\^\s*\{\s*\\text\{\
 _PERCENT_RE = re.compile(r"\\?%")
 _DOLLAR_RE = re.compile(r"\\\$|\$")
 _THOUSANDS_RE = re.compile(r"(?<![\d.])(\d{1,3})((?:(?:\{,\}|,\\!|,|\\,|\\ |\s)\d{3})+)(?![\d,])")
-_TEXT_CMD_RE = re.compile(r"\\(?:text|textbf|textit|textrm|textnormal|mbox|mathrm|mathbf|operatorname)\s*\{")
+_TEXT_CMD_RE = re.compile(
+    r"\\(?:text|textbf|textit|textrm|textnormal|mbox|mathrm|mathbf|boldsymbol|bm|operatorname)\s*\{"
+)
 # Words separated by mandatory spaces: a nested "(word\s*)+" backtracks exponentially.
 _TRAILING_WORDS_RE = re.compile(
     r"^(.*?[\d})\]])\s*([A-Za-z][A-Za-z.\-]*(?:\^\d)?(?:\s+[A-Za-z][A-Za-z.\-]*(?:\^\d)?)*)$"
@@ -178,11 +182,13 @@ def normalize_answer(raw: str) -> Normalized:
     """
     s = _UNICODE_RE.sub(lambda m: _UNICODE[m.group(0)], raw)
     s = _unwrap_math_delimiters(s)
+    s = _TRAILING_SPACE_RE.sub("", s)  # "12 \\, " before the "," of "\\," is taken for punctuation
     s = s.rstrip(" .,;:")  # keep "!": 5! is a factorial
     s = _unwrap_math_delimiters(s)
     s = _FRAC_ALIAS_RE.sub(r"\\frac", s)
     s = _BINOM_ALIAS_RE.sub(r"\\binom", s)
     s = _SIZING_RE.sub("", s)
+    s = _BRACE_WORDS_RE.sub(lambda m: "\\{" if m.group(0) == "\\lbrace" else "\\}", s)
     s = _RELATION_RE.sub(lambda m: _RELATIONS[m.group(0)] + " ", s)
     s = _BASE_BRACES_RE.sub(r"\1_\2", s)  # 204_{5} -> 204_5
     s = _thousands(s)
