@@ -27,8 +27,8 @@ from collections import Counter
 from pathlib import Path
 
 from lit_reason.rewards import math_accuracy
-from lit_reason.rewards.math_normalize import normalize_answer, parse_plain_number
-from lit_reason.rewards.math_parse import parse_math
+from lit_reason.rewards.math.normalize import normalize_answer, parse_plain_number
+from lit_reason.rewards.math.parse import parse_math
 
 try:
     import math_verify

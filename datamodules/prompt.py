@@ -6,11 +6,11 @@ from typing import Any
 
 import lightning as L
 
-from lit_reason.datamodules.arithmetic import ArithmeticTask
 from lit_reason.datamodules.difficulty import FeatureDifficulty
 from lit_reason.datamodules.files import read_rows, validate_rows
 from lit_reason.datamodules.loader import RowLoader
 from lit_reason.datamodules.sampler import DifficultySampler
+from lit_reason.datamodules.tasks.arithmetic import ArithmeticTask
 
 
 class PromptDataModule(L.LightningDataModule):

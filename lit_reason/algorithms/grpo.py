@@ -15,6 +15,11 @@ Variants (sec 3.2.6), each one option, combinable with everything above:
 - weighted (eq 29): ``sample_weight: <column>`` or ``novelty``;
 - hierarchical: ``strata: <column>`` (e.g. ``difficulty``);
 - adaptive group size (eq 30): ``group_size_alpha > 0`` (difficulty from ``difficulty_column``).
+
+Policy objectives (``policy_loss``, ``algorithms/objectives.py``): ``clip`` (eq 25), ``gspo`` (sequence ratio,
+arXiv:2507.18071), ``cispo`` (clipped detached IS weight, arXiv:2506.13585), ``gmpo`` (geometric mean,
+arXiv:2507.20673), ``clip_cov`` and ``kl_cov`` (entropy control, arXiv:2505.22617). ``entropy_coef`` adds
+the entropy bonus of eq 18 (``EntropyMonitor(response=adaptive)`` can drive it).
 """
 
 from __future__ import annotations
@@ -26,23 +31,32 @@ import torch
 from torch import Tensor
 
 from lit_reason.advantages import group_normalized
-from lit_reason.algorithms.base import LossOutput, OnPolicyModule
-from lit_reason.group_advantages import (
+from lit_reason.advantages.variants import (
     adaptive_group_sizes,
     novelty_weights,
     stratified_group_normalized,
     weighted_group_normalized,
 )
-from lit_reason.losses import clip_fraction, clipped_surrogate
+from lit_reason.algorithms.base import LossOutput, OnPolicyModule
+from lit_reason.algorithms.objectives import OBJECTIVES
+from lit_reason.losses.policy import entropy_surrogate
 from lit_reason.rollout import Rollout
 
 
 class GRPO(OnPolicyModule):
     """Group Relative Policy Optimization.
 
+    ``kl_in_loss`` (class attribute) puts ``kl_coef`` x the per-token KL into the loss (eq 26); REINFORCE++
+    puts it into the reward instead.
+
     Args:
-        eps_low: Lower clip range (ratio >= 1 - eps_low).
+        eps_low: Lower clip range (ratio >= 1 - eps_low; GSPO: of the sequence ratio; GMPO: of the log-ratio).
         eps_high: Upper clip range (ratio <= 1 + eps_high).
+        policy_loss: ``clip``, ``gspo``, ``cispo``, ``gmpo``, ``clip_cov`` or ``kl_cov`` (module docstring).
+        cov_ratio: Fraction of tokens ``clip_cov`` / ``kl_cov`` select; None: the paper's 2e-4 / 2e-3.
+        cov_bounds: ``clip_cov``'s covariance window (low, high).
+        cov_kl_coef: ``kl_cov``'s penalty coefficient.
+        entropy_coef: Weight of the entropy bonus (eq 18); callbacks may change ``self.entropy_coef``.
         scale_rewards: Divide by the group's reward std (eq 23); False gives Dr. GRPO's mean-centring.
         sample_weight: Weighted GRPO (eq 29): a numeric row column holding w_i, or ``novelty`` (a sample
             repeated c times in its group weighs 1/c, normalised to mean 1 per group).
@@ -52,6 +66,8 @@ class GRPO(OnPolicyModule):
         difficulty_column: The numeric row column eq 30 reads.
         **kwargs: Everything of :class:`OnPolicyModule` (policy, rewards, sampling, kl_coef, ...).
     """
+
+    kl_in_loss = True
 
     def __init__(
         self,
@@ -64,6 +80,11 @@ class GRPO(OnPolicyModule):
         group_size_alpha: float = 0.0,
         max_group_size: int | None = None,
         difficulty_column: str = "difficulty",
+        policy_loss: str = "clip",
+        cov_ratio: float | None = None,
+        cov_bounds: tuple[float, float] = (1.0, 5.0),
+        cov_kl_coef: float = 1.0,
+        entropy_coef: float = 0.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -76,7 +97,19 @@ class GRPO(OnPolicyModule):
                 f"GRPO: group_size_alpha must be >= 0 and max_group_size >= 2, got {group_size_alpha}, "
                 f"{max_group_size}"
             )
+        if policy_loss not in OBJECTIVES:
+            raise ValueError(f"GRPO: policy_loss must be one of {sorted(OBJECTIVES)}, got {policy_loss!r}")
+        if entropy_coef < 0 or cov_kl_coef < 0 or (cov_ratio is not None and not 0 < cov_ratio <= 1):
+            raise ValueError(f"GRPO: entropy_coef and cov_kl_coef must be >= 0 and cov_ratio in (0, 1], got "
+                             f"{entropy_coef}, {cov_kl_coef}, {cov_ratio}")
         self.save_hyperparameters(ignore=["policy"])
+        options = {"eps_low": eps_low, "eps_high": eps_high, "cov_low": cov_bounds[0], "cov_high": cov_bounds[1],
+                   "cov_kl_coef": cov_kl_coef, "generator": self.generator}
+        if cov_ratio is not None:
+            options["cov_ratio"] = cov_ratio
+        cls = OBJECTIVES[policy_loss]
+        self.objective = cls(**{k: v for k, v in options.items() if k in cls.__dataclass_fields__})
+        self.entropy_coef = entropy_coef
 
     def group_sizes(self, rows: list[dict[str, Any]]) -> list[int] | None:
         hp = self.hparams
@@ -102,14 +135,21 @@ class GRPO(OnPolicyModule):
         return group_normalized(rollout.rewards, rollout.group, std=hp.scale_rewards)
 
     def loss(self, minibatch: Rollout) -> LossOutput:
-        mb, hp = minibatch, self.hparams
+        mb = minibatch
         stats = self.logprob_stats(mb)
-        per_token = clipped_surrogate(stats.logprobs, mb.old_logprobs, mb.advantages,
-                                      eps_low=hp.eps_low, eps_high=hp.eps_high)
-        metrics = {"clip_frac": clip_fraction(stats.logprobs, mb.old_logprobs, mb.advantages, mb.completion_mask,
-                                              eps_low=hp.eps_low, eps_high=hp.eps_high)}
-        loss = self.finish_loss(per_token, stats, mb, metrics)
+        per_token, metrics = self.objective(stats.logprobs, mb.old_logprobs, mb.advantages, mb.completion_mask)
+        if self.entropy_coef > 0:
+            per_token = per_token + self.entropy_coef * entropy_surrogate(stats.logprobs, stats.entropy)
+        loss = self.finish_loss(per_token, stats, mb, metrics, kl_in_loss=self.kl_in_loss)
         return LossOutput(loss, {k: v.detach() for k, v in metrics.items()})
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        super().on_save_checkpoint(checkpoint)
+        checkpoint["lit_reason"]["entropy_coef"] = self.entropy_coef  # EntropyMonitor may have moved it
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        super().on_load_checkpoint(checkpoint)
+        self.entropy_coef = checkpoint.get("lit_reason", {}).get("entropy_coef", self.entropy_coef)
 
 
 def _column_value(row: dict[str, Any], name: str, option: str) -> Any:

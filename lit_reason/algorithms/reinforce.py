@@ -35,9 +35,14 @@ from lit_reason.advantages import (
     group_mean_baseline,
     leave_one_out_baseline,
 )
+from lit_reason.advantages.normalize import (
+    REWARD_NORMALIZERS,
+    RunningMoments,
+    ema_moments_update,
+    ema_normalize,
+)
 from lit_reason.algorithms.base import LossOutput, OnPolicyModule
 from lit_reason.losses.policy import policy_gradient
-from lit_reason.normalizers import REWARD_NORMALIZERS, RunningMoments, ema_moments_update, ema_normalize
 from lit_reason.rollout import Rollout
 
 Baseline = Callable[[Tensor, Tensor], Tensor]

@@ -15,11 +15,11 @@ from torch.utils.data import DataLoader
 
 from lit_reason.algorithms import GRPO, OptimizerSettings, SFTModule
 from lit_reason.algorithms.evaluation import accuracy_metrics
-from lit_reason.datamodules.code_task import CodeArithmeticTask
+from lit_reason.datamodules.tasks.code import CodeArithmeticTask
 from lit_reason.policy import Policy
 from lit_reason.rewards.code import CodePassRate
-from lit_reason.rewards.sandbox import SandboxConfig
 from lit_reason.sampling import SamplingParams
+from lit_reason.sandbox import SandboxConfig
 
 TASK = CodeArithmeticTask(levels=[[1, 1]])
 TRAIN = TASK.generate(1000, seed=0)

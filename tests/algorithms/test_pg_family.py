@@ -16,7 +16,7 @@ from torch.utils.data import DataLoader
 
 from lit_reason.algorithms import PPO, REINFORCE, RLOO, OptimizerSettings, SFTModule
 from lit_reason.algorithms.evaluation import accuracy_metrics
-from lit_reason.datamodules.arithmetic import ArithmeticTask
+from lit_reason.datamodules.tasks.arithmetic import ArithmeticTask
 from lit_reason.policy import Policy
 from lit_reason.rewards.registry import get_reward
 from lit_reason.sampling import SamplingParams

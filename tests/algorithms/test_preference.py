@@ -25,8 +25,8 @@ from lit_reason.algorithms.preference import (
     as_examples,
     sequence_logps,
 )
-from lit_reason.datamodules.arithmetic import ArithmeticTask
 from lit_reason.datamodules.preference import preference_splits, unpair
+from lit_reason.datamodules.tasks.arithmetic import ArithmeticTask
 
 TASK = ArithmeticTask(levels=[[1, 1]])
 TRAIN, VAL = preference_splits(TASK, 1000, 48, seed=0)

@@ -26,7 +26,7 @@ from lit_reason.algorithms.filters import (
 from lit_reason.algorithms.optim import OptimizerSettings
 from lit_reason.algorithms.self_training import SelfTrainingModule
 from lit_reason.algorithms.sft import SFTModule
-from lit_reason.datamodules.arithmetic import ArithmeticTask
+from lit_reason.datamodules.tasks.arithmetic import ArithmeticTask
 from lit_reason.policy import Policy
 from lit_reason.rewards.registry import get_reward
 from lit_reason.sampling import SamplingParams

@@ -10,7 +10,7 @@ from torch.utils.data import DataLoader
 from lit_reason.algorithms.filters import read_samples
 from lit_reason.algorithms.optim import OptimizerSettings
 from lit_reason.algorithms.vstar import VSTaR
-from lit_reason.datamodules.arithmetic import ArithmeticTask
+from lit_reason.datamodules.tasks.arithmetic import ArithmeticTask
 from lit_reason.sampling import SamplingParams
 
 TASK = ArithmeticTask(levels=[[1, 1]])

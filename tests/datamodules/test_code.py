@@ -6,9 +6,9 @@ import pytest
 
 from lit_reason.datamodules import DatasetFormatError
 from lit_reason.datamodules.code import CODE_COLUMNS, CodePromptDataModule, load_code_rows
-from lit_reason.datamodules.code_task import CodeExpressionTask
+from lit_reason.datamodules.tasks.code import CodeExpressionTask
 from lit_reason.rewards.code import CodePassRate
-from lit_reason.rewards.sandbox import SandboxConfig
+from lit_reason.sandbox import SandboxConfig
 
 HUMANEVAL = {
     "task_id": "HumanEval/0",
