@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from lit_reason.rewards.math.final import math_spans, unmarked_answer
+from lit_reason.rewards.math.final import math_spans, unmarked_answers
 from lit_reason.rewards.math.normalize import matching_brace
 
 __all__ = ["extract_answer", "extract_answers", "answer_section"]
@@ -131,9 +131,9 @@ def _from_section(text: str, allow_fallback: bool) -> list[str]:
     if gsm:
         return [gsm[-1].strip()]
     if allow_fallback:
-        value = unmarked_answer(text)
-        if value:
-            return [value]
+        values = unmarked_answers(text)
+        if values:
+            return _dedupe(values)
     return []
 
 

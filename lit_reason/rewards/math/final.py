@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["unmarked_answer", "math_spans"]
+__all__ = ["unmarked_answers", "math_spans"]
 
 _MAX_BARE_CHARS = 200
+_JOIN_RE = re.compile(r"\s*(?:,|,?\s*\b(and|or)\b)\s*", re.IGNORECASE)
+_LHS_RE = re.compile(r"\s*([A-Za-z])\s*=(?!=)")
 _CUT_BOX_RE = re.compile(r"\\(?:boxed|fbox)\s*\{([^{}\n]*)$")  # generation cut off before its "}"
 _DELIM_RE = re.compile(r"\\[()\[\]]|\\.|\$\$|\$", re.DOTALL)
 _TEXT_GROUP_RE = re.compile(r"\\(?:text|textbf|textit|textrm|textnormal|mbox|mathrm|mathbf|operatorname)\s*\{[^{}]*\}")
@@ -101,36 +103,58 @@ def _last_number(text: str) -> str | None:
     return numbers[-1].group(0).strip() if numbers else None
 
 
-def unmarked_answer(section: str) -> str | None:
+def _final_run(s: str, spans: list[tuple[int, int, str]]) -> list[str]:
+    """The last span, with the spans joined to it by "," / "and" / "or" when they are one answer.
+
+    "$3$ or $4$" is returned whole, so the reward sees the hedge; "$x = 1$ and $x = 2$" and
+    "$5$, $6$" are a list; "$a = 2$ and $b = 3$" names two things, of which the last is the answer.
+    """
+    run, hedge = [spans[-1]], False
+    for prev in reversed(spans[:-1]):
+        gap = _JOIN_RE.fullmatch(s[prev[1] : run[0][0]])
+        if gap is None:
+            break
+        hedge = hedge or (gap.group(1) or "").lower() == "or"
+        run.insert(0, prev)
+    contents = [c.strip() for _, _, c in run if c.strip()]
+    if hedge or len(contents) < 2:
+        return contents
+    names = {m.group(1) if (m := _LHS_RE.match(c)) else None for c in contents}
+    return contents if len(names) == 1 else contents[-1:]
+
+
+def unmarked_answers(section: str) -> list[str]:
     """The final answer of a text with no answer marker (see the module docstring).
 
     Args:
         section: The answer section of a completion (after ``</think>``, or inside a tag).
 
     Returns:
-        The raw answer string, or None when there is none.
+        The raw answer strings: one, or several when the text ends with a list or a hedge of
+        math spans; empty when there is none.
 
     Example:
-        >>> unmarked_answer(r"We have $2 + 3 = 5$. Hence $$\\frac{10}{9}$$")
-        '\\\\frac{10}{9}'
-        >>> unmarked_answer("The code is AZYUK2A.") is None
-        True
+        >>> unmarked_answers(r"We have $2 + 3 = 5$. Hence $$\\frac{10}{9}$$")
+        ['\\\\frac{10}{9}']
+        >>> unmarked_answers(r"It is $3$ or $4$."), unmarked_answers("The code is AZYUK2A.")
+        (['3', '4'], [])
     """
     s = section.strip()
     if not s:
-        return None
+        return []
     cut = _CUT_BOX_RE.search(s)
     if cut and cut.group(1).strip():
-        return cut.group(1).strip()
+        return [cut.group(1).strip()]
     spans = [sp for sp in math_spans(s) if not (s[sp[0]] == "$" and s[sp[0] + 1] != "$" and _is_prose_span(sp[2]))]
     if not spans and _is_bare(s):
-        return s
+        return [s]
     masked, last_end = s, 0
     for start, end, _ in spans:
         masked = masked[:start] + " " * (end - start) + masked[end:]
         last_end = end
-    if spans:
-        tail_number = _last_number(masked[last_end:])
-        if tail_number is None and spans[-1][2].strip():
-            return spans[-1][2].strip()
-    return _last_number(masked)
+    if spans and _last_number(masked[last_end:]) is None:
+        run = _final_run(s, spans)
+        if run:
+            return run
+    number = _last_number(masked)
+    return [number] if number else []

@@ -3,7 +3,7 @@
 import pytest
 
 from lit_reason.rewards.math import math_accuracy
-from lit_reason.rewards.math.final import math_spans, unmarked_answer
+from lit_reason.rewards.math.final import math_spans, unmarked_answers
 
 
 @pytest.mark.parametrize(
@@ -33,7 +33,21 @@ from lit_reason.rewards.math.final import math_spans, unmarked_answer
     ],
 )
 def test_unmarked_answer(text, expected):
-    assert unmarked_answer(text) == expected
+    assert unmarked_answers(text) == ([] if expected is None else [expected])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (r"It is $3$ or $4$.", ["3", "4"]),  # a hedge: the reward scores it 0 unless the gold is 3, 4
+        (r"The solutions are $x = 1$ and $x = 2$.", ["x = 1", "x = 2"]),
+        (r"So $5$, $6$", ["5", "6"]),
+        (r"Then $a = 2$ and $b = 3$.", ["b = 3"]),  # two names: the last one is asked for
+        (r"We use $n$ steps. Hence $7$.", ["7"]),
+    ],
+)
+def test_final_run_of_spans(text, expected):
+    assert unmarked_answers(text) == expected
 
 
 def test_math_spans_delimiters_and_escapes():
