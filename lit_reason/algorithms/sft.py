@@ -6,14 +6,16 @@ SFT (sec 4.2.3). The loss is the token-mean negative log-likelihood of the compl
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import lightning as L
 import torch
 from torch import Tensor
 
-from lit_reason.algorithms.checkpointing import plain_hyperparameters
+from lit_reason.algorithms.checkpointing import load_run_state, save_run_state
 from lit_reason.algorithms.evaluation import check_pass_k, validate_batch
+from lit_reason.algorithms.nonfinite import METRIC as NONFINITE_METRIC
+from lit_reason.algorithms.nonfinite import NonFiniteGuard
 from lit_reason.algorithms.optim import OptimizerSettings
 from lit_reason.algorithms.ranks import all_finite, share_scale
 from lit_reason.policy import Policy
@@ -51,6 +53,9 @@ class SFTModule(L.LightningModule):
             reported.
     """
 
+    #: Module attributes the run state checkpoints (``checkpoint["lit_reason"]``).
+    checkpointed: ClassVar[tuple[str, ...]] = ("nonfinite",)
+
     def __init__(
         self,
         policy: Policy,
@@ -68,6 +73,7 @@ class SFTModule(L.LightningModule):
         self.val_sampling = val_sampling or SamplingParams(temperature=1.0, n=4, max_new_tokens=16)
         check_pass_k(val_pass_k, self.val_sampling.n)
         self.optimizer_settings = optimizer or OptimizerSettings()
+        self.nonfinite = NonFiniteGuard(owner=type(self).__name__)
 
     def nll(self, rows: list[dict[str, Any]]) -> Tensor:
         """Token-mean negative log-likelihood of the rows' completions given their prompts."""
@@ -78,8 +84,9 @@ class SFTModule(L.LightningModule):
         # token count of all ranks (ranks.share_scale), so 2 ranks x b train as 1 rank x 2b.
         total, tokens = completion_nll_sum(self.policy, batch, self.device)
         loss = total * share_scale(self, tokens)
-        if not all_finite(self, loss):  # on every rank: under DDP all ranks must skip together
-            self.log("train/nonfinite_skipped", 1.0, batch_size=len(batch), sync_dist=True)
+        # Decided on every rank together: under DDP all ranks must skip (return None) together.
+        if not self.nonfinite.check(loss, f"at step {self.global_step}", finite=all_finite(self, loss)):
+            self.log(NONFINITE_METRIC, float(self.nonfinite.skips), batch_size=len(batch), sync_dist=True)
             return None  # Lightning skips the optimizer step for a None loss
         self.log("train/loss", loss, prog_bar=True, batch_size=len(batch), sync_dist=True)
         return loss
@@ -88,7 +95,10 @@ class SFTModule(L.LightningModule):
         validate_batch(self, batch, batch_idx, self.val_sampling)
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        plain_hyperparameters(checkpoint)
+        save_run_state(self, checkpoint)
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        load_run_state(self, checkpoint)
 
     def configure_optimizers(self) -> dict:
         return self.optimizer_settings.build(self)
