@@ -39,7 +39,7 @@ class DumpRollouts(Callback):
         self.path, self.steps = path, []
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
-        r = pl_module.last_rollout
+        r = pl_module.last_iteration.rollout
         self.steps.append({"prompts": r.prompts, "completions": r.completions})
         Path(f"{self.path}.rank{trainer.global_rank}.json").write_text(json.dumps(self.steps))
 

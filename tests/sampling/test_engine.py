@@ -67,7 +67,7 @@ def test_learner_syncs_the_engine_each_update_and_logs_zero_staleness(tiny_polic
     trainer = L.Trainer(max_steps=3, logger=False, enable_progress_bar=False, enable_model_summary=False,
                         enable_checkpointing=False, limit_val_batches=0)
     trainer.fit(module, DataLoader(rows, batch_size=2, collate_fn=list))
-    assert module.last_rollout.policy_version.tolist() == [2] * 4  # the third rollout, after 2 updates
+    assert module.last_iteration.rollout.policy_version.tolist() == [2] * 4  # the third rollout, after 2 updates
     assert float(trainer.callback_metrics["train/staleness"]) == 0.0
 
 
