@@ -15,6 +15,7 @@ from lit_reason.algorithms.math_shepherd import ShepherdSettings, label_steps
 from lit_reason.algorithms.online_dpo import IterativeDPO, OnlineDPO
 from lit_reason.algorithms.optim import OptimizerSettings
 from lit_reason.algorithms.ppo import PPO
+from lit_reason.algorithms.prime import PRIME
 from lit_reason.algorithms.preference import (
     DPO,
     IPO,
@@ -44,6 +45,7 @@ __all__ = [
     "KTO",
     "ORPO",
     "PPO",
+    "PRIME",
     "REINFORCE",
     "REINFORCEPlusPlus",
     "ReMax",
