@@ -15,7 +15,6 @@ from lit_reason.algorithms.math_shepherd import ShepherdSettings, label_steps
 from lit_reason.algorithms.online_dpo import IterativeDPO, OnlineDPO
 from lit_reason.algorithms.optim import OptimizerSettings
 from lit_reason.algorithms.ppo import PPO
-from lit_reason.algorithms.prime import PRIME
 from lit_reason.algorithms.preference import (
     DPO,
     IPO,
@@ -25,6 +24,7 @@ from lit_reason.algorithms.preference import (
     SimPO,
     sequence_logps,
 )
+from lit_reason.algorithms.prime import PRIME
 from lit_reason.algorithms.reinforce import REINFORCE, RLOO
 from lit_reason.algorithms.reinforce_pp import REINFORCEPlusPlus
 from lit_reason.algorithms.remax import ReMax
