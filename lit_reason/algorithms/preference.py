@@ -182,7 +182,7 @@ class OfflinePreferenceModule(L.LightningModule):
             validate_batch(self, batch, batch_idx, self.val_sampling)
 
     def configure_optimizers(self) -> dict:
-        return self.optimizer_settings.build(self)
+        return self.optimizer_settings.build(self, self.trainer.max_steps)
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         # The reference cache is not saved: the frozen reference rebuilds it exactly on the first epoch.

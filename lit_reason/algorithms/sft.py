@@ -79,4 +79,4 @@ class SFTModule(L.LightningModule):
         plain_hyperparameters(checkpoint)
 
     def configure_optimizers(self) -> dict:
-        return self.optimizer_settings.build(self)
+        return self.optimizer_settings.build(self, self.trainer.max_steps)

@@ -37,7 +37,22 @@ def test_scheduler_follows_the_factor():
 def test_bad_schedule_options_are_named():
     with pytest.raises(ValueError, match="schedule"):
         OptimizerSettings(schedule="linear")
-    with pytest.raises(ValueError, match="total_steps"):
-        OptimizerSettings(schedule="cosine")
+    with pytest.raises(ValueError, match="schedule cosine needs total_steps, or trainer.max_steps > warmup_steps"):
+        OptimizerSettings(schedule="cosine").build(torch.nn.Linear(1, 1), max_steps=-1)
+    with pytest.raises(ValueError, match="total_steps must be > warmup_steps"):
+        OptimizerSettings(schedule="cosine", warmup_steps=4, total_steps=4)
+
+
+def test_cosine_takes_total_steps_from_max_steps():
+    # No total_steps: trainer.max_steps (2) is the horizon, so the factors are those of total_steps=2 above:
+    # cos(0) -> 1, cos(pi/2) -> 0.5, then min_lr 0 from step 2 on.
+    opt_conf = OptimizerSettings(lr=2.0, schedule="cosine").build(torch.nn.Linear(1, 1), max_steps=2)
+    opt, sched = opt_conf["optimizer"], opt_conf["lr_scheduler"]["scheduler"]
+    lrs = []
+    for _ in range(3):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    assert_close(torch.tensor(lrs), torch.tensor([2.0, 1.0, 0.0]), atol=1e-6, rtol=1e-5)
     with pytest.raises(ValueError, match="min_lr"):
         OptimizerSettings(lr=1e-3, min_lr=1.0)
