@@ -22,9 +22,13 @@ def run_dir(tmp_path_factory):
     cwd = tmp_path_factory.mktemp("cli_run")
     (cwd / "my_rewards.py").write_text("def brevity(prompts, completions, **kw):\n"
                                        "    return [1.0 / (1 + len(c)) for c in completions]\n")
-    out = lit_reason("fit", "--config", GRPO, TINY, "--trainer.max_steps=2", *QUIET,
+    every_step = '{"class_path": "lightning.pytorch.callbacks.ModelCheckpoint", "init_args": {"dirpath": "ck", ' \
+                 '"every_n_train_steps": 1}}'
+    out = lit_reason("fit", "--config", GRPO, TINY, "--trainer.max_steps=2", *QUIET, f"--trainer.callbacks+={every_step}",
                      "--model.init_args.rewards=[math_accuracy, my_rewards.brevity]", cwd=cwd)
     assert out.returncode == 0, out.stderr[-3000:]
+    # Lightning's 14-line warning about checkpoints under manual optimisation is silenced deliberately.
+    assert "Using ModelCheckpoint with manual optimization" not in out.stderr
     return cwd, out.stdout
 
 
@@ -41,8 +45,10 @@ def test_resume_says_what_the_checkpoint_overrides(run_dir):
     cwd, _ = run_dir
     out = lit_reason("fit", "--config", GRPO, TINY, "--trainer.max_steps=3", *QUIET, f"--ckpt_path={LAST}",
                      "--model.init_args.rewards=[math_accuracy, my_rewards.brevity]",
-                     "--model.init_args.optimizer.lr=0.5", cwd=cwd)
+                     "--model.init_args.optimizer.lr=0.5", "--trainer.enable_progress_bar=true", cwd=cwd)
     assert out.returncode == 0, out.stderr[-3000:]
+    # The bar counts optimizer steps of the whole run (it read `Epoch 0/-2`, `v_num` and `200/59` on resume).
+    assert re.search(r"step: +100%\|.*\| 3/3 ", out.stdout) and "v_num" not in out.stdout, out.stdout[-2000:]
     warning = [ln for ln in out.stderr.splitlines() if ln.startswith("lit-reason: warning: resuming from")]
     assert len(warning) == 1 and "optimizer.lr: 0.5 -> 0.001" in warning[0], out.stderr[-3000:]
     assert "lit-reason fit: done at step 3" in out.stdout
