@@ -1,24 +1,25 @@
 """Advantage estimators: pure functions of tensors (import only torch).
 
 - :mod:`~lit_reason.advantages.group`: group statistics, GRPO's group normalisation, REINFORCE/RLOO
-  baselines, GAE, returns and whitening.
+  baselines and their registry, the EMA baseline.
+- :mod:`~lit_reason.advantages.token`: GAE, returns, whitening, last-token rewards.
 - :mod:`~lit_reason.advantages.variants`: the GRPO variants of report sec 3.2.6.
 - :mod:`~lit_reason.advantages.normalize`: reward normalisers (batch, EMA, quantile).
 - :mod:`~lit_reason.advantages.pg_variants`: DAPO's filters and overlong shaping, REINFORCE++, ReMax.
 """
 
 from lit_reason.advantages.group import (
+    BASELINES,
     batch_mean_baseline,
     ema_update,
-    gae,
     group_index,
     group_mean_baseline,
     group_normalized,
-    last_token_rewards,
+    group_sums,
     leave_one_out,
     leave_one_out_baseline,
-    returns,
-    whiten,
+    out_dtype,
+    zero_baseline,
 )
 from lit_reason.advantages.normalize import (
     REWARD_NORMALIZERS,
@@ -38,6 +39,7 @@ from lit_reason.advantages.pg_variants import (
     reward_to_go,
     soft_overlong_penalty,
 )
+from lit_reason.advantages.token import gae, last_token_rewards, returns, whiten
 from lit_reason.advantages.variants import (
     adaptive_group_sizes,
     novelty_weights,
@@ -46,6 +48,10 @@ from lit_reason.advantages.variants import (
 )
 
 __all__ = [
+    "BASELINES",
+    "group_sums",
+    "out_dtype",
+    "zero_baseline",
     "REWARD_NORMALIZERS",
     "RunningMoments",
     "adaptive_group_sizes",

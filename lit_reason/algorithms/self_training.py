@@ -3,7 +3,7 @@
 One module covers the self-training family of report sec 6.4-6.13, which differ in the filter and the
 expert: ReST (alg 4, :class:`ThresholdFilter`), ReST-EM (eq 54-55, :class:`BinaryRewardFilter` with
 ``restart_from_base``), RAFT (alg 6, :class:`TopKPerPrompt`), RSF (eq 64, :class:`CorrectDedup`), STaR
-(alg 3, :class:`STaRFilter`), Expert Iteration (alg 5, ``expert: best_of_n`` or ``verifier_beam``) and,
+(alg 3, :class:`STaRFilter`), Expert Iteration (alg 5, ``expert: best_of_n``, ``verifier_beam`` or ``mcts``) and,
 in :mod:`lit_reason.algorithms.vstar`, V-STaR (alg 7). With a ``teacher`` it is distillation: the teacher
 grows, the ``policy`` (student) learns.
 
@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 import lightning as L
 import torch
 from tqdm import tqdm
 
+from lit_reason.algorithms.checkpointing import load_run_state, save_run_state
 from lit_reason.algorithms.checkpointing import plain as plain_settings
-from lit_reason.algorithms.checkpointing import plain_hyperparameters
 from lit_reason.algorithms.evaluation import columns_of, validate_batch
 from lit_reason.algorithms.filters import (
     BinaryRewardFilter,
@@ -36,6 +36,8 @@ from lit_reason.algorithms.filters import (
     read_current_samples,
     write_samples,
 )
+from lit_reason.algorithms.nonfinite import METRIC as NONFINITE_METRIC
+from lit_reason.algorithms.nonfinite import NonFiniteGuard
 from lit_reason.algorithms.optim import OptimizerSettings
 from lit_reason.algorithms.sft import completion_nll
 from lit_reason.policy import Policy
@@ -64,7 +66,14 @@ def _expert_beam(module: SelfTrainingModule, prompts: list[Prompt], columns: dic
     return [[c.completion] for c in choices]
 
 
-EXPERTS = {"sample": _expert_sample, "best_of_n": _expert_best_of_n, "verifier_beam": _expert_beam}
+def _expert_mcts(module: SelfTrainingModule, prompts: list[Prompt], columns: dict) -> list[list[str]]:
+    choices = search.mcts(module.grow_sampler, prompts, module.reward, module.mcts, columns=columns,
+                          generator=module.generator)
+    return [[c.completion] for c in choices]
+
+
+EXPERTS = {"sample": _expert_sample, "best_of_n": _expert_best_of_n, "verifier_beam": _expert_beam,
+           "mcts": _expert_mcts}
 
 
 class SelfTrainingModule(L.LightningModule):
@@ -79,9 +88,11 @@ class SelfTrainingModule(L.LightningModule):
         verifier: Reward that defines ``correct`` (score >= 1), the grow accuracy and validation accuracy.
         sampling: Grow sampling; ``sampling.n`` is K, the samples per prompt (N of best-of-N).
         val_sampling: Sampling of the sampled validation metrics; default ``sampling``.
-        expert: ``sample`` (K samples per prompt), ``best_of_n`` (eq 57) or ``verifier_beam`` (eq 58, with
-            the reward as V): the generator of Expert Iteration (alg 5).
+        expert: ``sample`` (K samples per prompt), ``best_of_n`` (eq 57), ``verifier_beam`` (eq 58, with
+            the reward as V) or ``mcts`` (alg 9, the reward as value): the generator of Expert Iteration
+            (alg 5).
         beam: Settings of ``verifier_beam``.
+        mcts: Settings of ``mcts`` (``value: rollout`` scores sampled completions with the reward).
         teacher: Grows instead of ``policy`` (distillation); frozen, never saved in checkpoints.
         sft_epochs: SFT passes over an iteration's kept set.
         sft_batch_size: Kept samples per SFT optimizer step.
@@ -98,6 +109,9 @@ class SelfTrainingModule(L.LightningModule):
         seed: Seed of the sampling and shuffling RNG (its state is checkpointed).
     """
 
+    #: Module attributes the run state checkpoints (``checkpoint["lit_reason"]``); subclasses extend it.
+    checkpointed: ClassVar[tuple[str, ...]] = ("generator", "iteration", "nonfinite")
+
     def __init__(
         self,
         policy: Policy,
@@ -109,6 +123,7 @@ class SelfTrainingModule(L.LightningModule):
         val_sampling: SamplingParams | None = None,
         expert: str = "sample",
         beam: search.BeamSettings | None = None,
+        mcts: search.MCTSSettings | None = None,
         teacher: Policy | None = None,
         sft_epochs: int = 1,
         sft_batch_size: int = 16,
@@ -147,6 +162,7 @@ class SelfTrainingModule(L.LightningModule):
         self.val_sampling = val_sampling
         self.expert = EXPERTS[expert]
         self.beam = beam or search.BeamSettings()
+        self.mcts = mcts or search.MCTSSettings(value="rollout")
         self.optimizer_settings = optimizer or OptimizerSettings()
         self.generator = torch.Generator().manual_seed(seed)
         # Plain attributes, not self.hparams: a subclass's save_hyperparameters records only its own arguments.
@@ -154,7 +170,7 @@ class SelfTrainingModule(L.LightningModule):
         self.output_dir, self.generation_batch_size = output_dir, generation_batch_size
         self.progress_bar, self.max_grad_norm = progress_bar, max_grad_norm
         self.iteration = 0
-        self.nonfinite_skips = 0
+        self.nonfinite = NonFiniteGuard(owner=type(self).__name__)
         self._base_state = (
             {k: v.detach().clone() for k, v in policy.state_dict().items()} if restart_from_base else None
         )
@@ -222,8 +238,7 @@ class SelfTrainingModule(L.LightningModule):
             order = torch.randperm(len(kept), generator=self.generator).tolist()
             for start in range(0, len(kept), size):
                 loss = completion_nll(self.policy, [kept[i] for i in order[start : start + size]], self.device)
-                if not torch.isfinite(loss):
-                    self.nonfinite_skips += 1
+                if not self.nonfinite.check(loss, f"in iteration {self.iteration}"):
                     continue
                 self.manual_backward(loss)
                 self.clip_gradients(opt, gradient_clip_val=self.max_grad_norm,
@@ -261,7 +276,7 @@ class SelfTrainingModule(L.LightningModule):
         loss = self.improve(rows) if rows else float("nan")
         self.iteration += 1
         metrics.update({"selftrain/kept": float(len(kept)), "selftrain/iteration": float(self.iteration),
-                        "train/loss": loss, "train/nonfinite_skipped": float(self.nonfinite_skips),
+                        "train/loss": loss, NONFINITE_METRIC: float(self.nonfinite.skips),
                         "perf/step_s": time.perf_counter() - t0})
         self.log_dict(metrics, on_step=True, batch_size=len(batch))
         self.log("kept", float(len(kept)), prog_bar=True, logger=False, batch_size=len(batch))
@@ -275,15 +290,14 @@ class SelfTrainingModule(L.LightningModule):
     def configure_optimizers(self) -> dict:
         return self.optimizer_settings.build(self.policy, self.trainer.max_steps)
 
+    @property
+    def nonfinite_skips(self) -> int:
+        """Non-finite SFT losses skipped since the start of the run (``train/nonfinite_skipped``)."""
+        return self.nonfinite.skips
+
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        plain_hyperparameters(checkpoint)
-        checkpoint["lit_reason"] = {"generator": self.generator.get_state(), "iteration": self.iteration,
-                                    "nonfinite_skips": self.nonfinite_skips}
+        save_run_state(self, checkpoint)
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        state = checkpoint.get("lit_reason", {})
-        if "generator" in state:
-            self.generator.set_state(state["generator"])
-        self.iteration = state.get("iteration", 0)
-        self.nonfinite_skips = state.get("nonfinite_skips", 0)
+        load_run_state(self, checkpoint)
 
