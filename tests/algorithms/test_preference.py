@@ -175,3 +175,30 @@ def test_bad_configuration_and_rows_fail_clearly(tiny_policy):
         DPO(tiny_policy, beta=-1.0)
     with pytest.raises(ValueError, match=r"DPO\(dpo\): every row .* row 0 of the batch has \['answer', 'completion'"):
         DPO(tiny_policy).preference_loss(unpair(TRAIN[:2]))
+
+
+def test_kto_reference_point_comes_from_mismatched_pairs(sft_policy):
+    from lit_reason.algorithms.preference import mismatched
+    from lit_reason.losses import kto_loss
+
+    rows = TRAIN[:3]
+    ex = as_examples(rows, allow_unpaired=True, who="test")
+    prompts, completions = mismatched(ex)
+    # each prompt meets the next row's completion, within the chosen half and within the rejected half
+    assert prompts == ex.prompts
+    assert completions == [r["chosen"] for r in rows[1:] + rows[:1]] + [r["rejected"] for r in rows[1:] + rows[:1]]
+    module = KTO(copy.deepcopy(sft_policy), verifier=None)
+    with torch.no_grad():
+        for p in module.policy.parameters():  # move the policy off its reference, so that z0 > 0
+            p.add_(0.05 * torch.randn_like(p))
+        out = module.preference_loss(rows)
+        logps = sequence_logps(module.policy, ex.prompts, ex.completions)[0]
+        ref = sequence_logps(module.policy.reference, ex.prompts, ex.completions)[0]
+        kl = sequence_logps(module.policy, prompts, completions)[0]
+        ref_kl = sequence_logps(module.policy.reference, prompts, completions)[0]
+    expected = kto_loss(logps, ref, ex.desirable, beta=0.1, kl_logps=kl, ref_kl_logps=ref_kl)
+    assert_close(out.loss, expected.loss, atol=1e-5, rtol=1e-5)
+    # the batch's own log-ratios (the old shortcut) give another z0 and another loss
+    assert (kto_loss(logps, ref, ex.desirable, beta=0.1).loss - expected.loss).abs() > 1e-4
+    with pytest.raises(ValueError, match="batches of >= 2 rows"):
+        module.preference_loss(TRAIN[:1])
