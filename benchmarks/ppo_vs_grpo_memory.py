@@ -40,7 +40,7 @@ def run(method: str, model: str) -> dict[str, float]:
 
     sys.path.insert(0, str(HERE))
     from lit_reason.algorithms import GRPO, PPO, OptimizerSettings
-    from lit_reason.datamodules.arithmetic import ArithmeticTask
+    from lit_reason.datamodules.tasks.arithmetic import ArithmeticTask
     from lit_reason.policy import Policy
     from lit_reason.sampling import SamplingParams
 

@@ -22,7 +22,7 @@ import os
 import subprocess
 import time
 
-from lit_reason.rewards.sandbox import Job, Sandbox, SandboxConfig
+from lit_reason.sandbox import Job, Sandbox, SandboxConfig
 
 TEMPLATES = [
     ("def f(x):\n    return x * {k}", ["assert f(1) == {k}", "assert f(2) == {k2}", "assert f(0) == 0"]),

@@ -11,7 +11,7 @@ from lightning.pytorch.utilities import rank_zero_warn
 from typing_extensions import override
 
 from lit_reason.callbacks._state import in_fit, is_finite, metric
-from lit_reason.rewards.math_extract import extract_answer
+from lit_reason.rewards.math.extract import extract_answer
 
 
 class HackingSignal(str, Enum):

@@ -19,7 +19,6 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from lit_reason.datamodules.code_task import CodeArithmeticTask, CodeExpressionTask
 from lit_reason.datamodules.files import (
     DatasetFormatError,
     field_label,
@@ -28,6 +27,7 @@ from lit_reason.datamodules.files import (
     validate_rows,
 )
 from lit_reason.datamodules.prompt import PromptDataModule
+from lit_reason.datamodules.tasks.code import CodeArithmeticTask, CodeExpressionTask
 
 CODE_COLUMNS = ("test", "entry_point", "test_list", "test_setup_code", "test_imports")
 # Reference solutions by dataset; read as the SFT target when a file has no ``completion``.

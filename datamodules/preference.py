@@ -9,7 +9,6 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from lit_reason.datamodules.arithmetic import ArithmeticTask
 from lit_reason.datamodules.files import (
     DatasetFormatError,
     field_label,
@@ -18,6 +17,7 @@ from lit_reason.datamodules.files import (
     validate_rows,
 )
 from lit_reason.datamodules.prompt import PromptDataModule
+from lit_reason.datamodules.tasks.arithmetic import ArithmeticTask
 
 PAIRED_FIELDS = ["prompt", "chosen", "rejected"]
 UNPAIRED_FIELDS = ["prompt", "completion", "label"]

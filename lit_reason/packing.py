@@ -106,7 +106,8 @@ def _layout(
             pos[r, start : start + n] = torch.arange(p, p + n, device=device)
             seg[r, start : start + n] = j
             # token 0 is predicted by the prompt's last position, token k by the completion's token k-1
-            predictor[i] = [r * width + p - 1] + [r * width + start + k - 1 for k in range(1, n)]
+            # (a sample with nothing to score, e.g. masked out by DAPO's overlong filter, predicts nothing)
+            predictor[i] = [r * width + p - 1] + [r * width + start + k - 1 for k in range(1, n)] if n else []
             start += n
     q, k = torch.arange(width, device=device)[:, None], torch.arange(width, device=device)[None, :]
     same = (seg[:, None, :] == 0) | (seg[:, None, :] == seg[:, :, None])

@@ -143,3 +143,38 @@ class Rollout:
             elif isinstance(t, Tensor) and t.dim() == 2 and f.name not in ("prompt_ids", "prompt_mask"):
                 out[f.name] = t[:, :keep]
         return replace(self, **out)
+
+    @staticmethod
+    def concat(parts: list[Rollout]) -> Rollout:
+        """The samples of ``parts`` in order, as one rollout (e.g. rollouts generated in separate draws).
+
+        Prompts are re-padded on the left and completions on the right to the widest part; the group ids of
+        each part are shifted past those of the parts before it, so that groups of different draws stay
+        apart. A field missing (None) in any part is None in the result; columns must have the same keys.
+        """
+        if not parts:
+            raise ValueError("Rollout.concat needs at least one rollout")
+        keys = set(parts[0].columns)
+        if any(set(p.columns) != keys for p in parts):
+            raise ValueError(f"Rollout.concat: the parts' columns differ: {[sorted(p.columns) for p in parts]}")
+        p_len = max(p.prompt_ids.shape[1] for p in parts)
+        t_len = max(p.completion_ids.shape[1] for p in parts)
+        out: dict[str, Any] = {"prompts": [x for p in parts for x in p.prompts],
+                               "completions": [x for p in parts for x in p.completions],
+                               "columns": {k: [x for p in parts for x in p.columns[k]] for k in keys}}
+        for name in _TENSORS:
+            vals = [getattr(p, name) for p in parts]
+            if any(v is None for v in vals):
+                out[name] = None
+            elif name in ("prompt_ids", "prompt_mask"):
+                out[name] = torch.cat([torch.nn.functional.pad(v, (p_len - v.shape[1], 0)) for v in vals])
+            elif vals[0].dim() == 2:
+                out[name] = torch.cat([torch.nn.functional.pad(v, (0, t_len - v.shape[1])) for v in vals])
+            else:
+                out[name] = torch.cat(vals)
+        offsets, total = [], 0
+        for p in parts:
+            offsets.append(total)
+            total += int(p.group.max()) + 1 if len(p) else 0
+        out["group"] = torch.cat([p.group + off for p, off in zip(parts, offsets)])
+        return Rollout(**out)

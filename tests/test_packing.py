@@ -34,6 +34,14 @@ def test_layout_by_hand():
     assert allowed[4].tolist() == [True, True, True, True, True, False]
 
 
+def test_a_sample_with_nothing_to_score_predicts_nothing():
+    ids = torch.tensor([[0, 5, 6, 7, 8], [0, 5, 6, 9, 0]])
+    mask = torch.tensor([[0, 1, 1, 1, 1], [0, 1, 1, 1, 0]])
+    comp = torch.tensor([[1, 1], [0, 0]])  # the second completion masked out entirely
+    packed = pack_shared_prefix(ids, mask, comp, torch.tensor([0, 0]))
+    assert packed.predictor.tolist() == [1, 2] and packed.targets.tolist() == [7, 8]
+
+
 def test_hole_in_a_completion_is_not_packed():
     ids, mask = torch.ones(1, 4, dtype=torch.long), torch.ones(1, 4, dtype=torch.long)
     assert pack_shared_prefix(ids, mask, torch.tensor([[0, 1]]), torch.tensor([0])) is None

@@ -36,3 +36,22 @@ def test_mismatched_lengths_are_named():
     with pytest.raises(ValueError, match="Rollout.answer"):
         r = _rollout()
         Rollout(**{**r.__dict__, "columns": {"answer": ["1"]}})
+
+
+def test_concat_repads_and_keeps_groups_apart():
+    a = _rollout(2)
+    b = Rollout(
+        prompt_ids=torch.tensor([[7, 8, 9]]), prompt_mask=torch.ones(1, 3, dtype=torch.long),
+        completion_ids=torch.tensor([[5]]), completion_mask=torch.ones(1, 1, dtype=torch.long),
+        sampler_logprobs=torch.zeros(1, 1), group=torch.tensor([0]), finished=torch.ones(1, dtype=torch.bool),
+        prompts=["q"], completions=["d"], columns={"answer": ["9"]}, rewards=torch.tensor([5.0]),
+    )
+    c = Rollout.concat([a, b])
+    assert len(c) == 3 and c.group.tolist() == [0, 0, 1]  # a's one group, then b's shifted past it
+    assert c.prompt_ids.tolist() == [[0, 0, 1], [0, 2, 3], [7, 8, 9]]  # left-padded to 3
+    assert c.prompt_mask.tolist() == [[0, 1, 1], [0, 1, 1], [1, 1, 1]]
+    assert c.completion_ids.tolist() == [[0, 1, 2], [3, 4, 5], [5, 0, 0]]  # right-padded to 3
+    assert c.columns["answer"] == ["0", "1", "9"] and c.rewards.tolist() == [0.0, 1.0, 5.0]
+    assert c.old_logprobs is None
+    with pytest.raises(ValueError, match="columns differ"):
+        Rollout.concat([a, Rollout(**{**b.__dict__, "columns": {}})])

@@ -24,6 +24,8 @@ from lit_reason.algorithms.preference import (
     sequence_logps,
 )
 from lit_reason.algorithms.reinforce import REINFORCE, RLOO
+from lit_reason.algorithms.reinforce_pp import REINFORCEPlusPlus
+from lit_reason.algorithms.remax import ReMax
 from lit_reason.algorithms.self_rewarding import SelfRewarding
 from lit_reason.algorithms.self_training import SelfTrainingModule
 from lit_reason.algorithms.sft import SFTModule, completion_nll
@@ -41,6 +43,8 @@ __all__ = [
     "ORPO",
     "PPO",
     "REINFORCE",
+    "REINFORCEPlusPlus",
+    "ReMax",
     "RLOO",
     "LossOutput",
     "OfflinePreferenceModule",

@@ -18,9 +18,10 @@ from torch import Tensor
 
 from lit_reason.algorithms.checkpointing import plain_hyperparameters
 from lit_reason.algorithms.evaluation import check_pass_k, columns_of, validate_batch
+from lit_reason.algorithms.guards import kl_errors
 from lit_reason.algorithms.optim import OptimizerSettings
 from lit_reason.logprobs import TokenStats
-from lit_reason.losses import aggregate, approx_kl, check_loss_estimator, kl_penalty
+from lit_reason.losses import aggregate, approx_kl, kl_penalty
 from lit_reason.losses.importance import sampler_mismatch_kl, sequence_is_weights, token_is_weights
 from lit_reason.policy import Policy
 from lit_reason.rewards.combine import RewardFn, WeightedSum
@@ -51,6 +52,10 @@ class OnPolicyModule(L.LightningModule):
 
     ``trainer.global_step`` counts optimizer steps: one rollout advances it by
     ``update_epochs x ceil(len(rollout) / minibatch_size)``; ``train/iteration`` counts rollouts.
+
+    ``kl_in_loss`` (class attribute) says whether ``kl_estimator`` is the KL in the loss, where k1 is rejected
+    at construction; a subclass that puts the KL elsewhere (PPO's reward, REINFORCE++) sets it False and
+    checks its own options.
 
     Args:
         policy: The model being trained.
@@ -86,6 +91,8 @@ class OnPolicyModule(L.LightningModule):
         val_pass_k: k's of the unbiased ``val/pass@k`` (each <= the validation samples per prompt);
             ``val/pass@n`` is always reported.
     """
+
+    kl_in_loss = True
 
     def __init__(
         self,
@@ -123,10 +130,7 @@ class OnPolicyModule(L.LightningModule):
             errors.append(f"loss_aggregation must be one of {sorted(MICRO_SHARES)}, got {loss_aggregation!r}")
         if kl_coef < 0:
             errors.append(f"kl_coef must be >= 0, got {kl_coef}")
-        try:
-            check_loss_estimator(kl_estimator)
-        except ValueError as e:
-            errors.append(str(e))
+        errors += kl_errors(kl_estimator, in_loss=type(self).kl_in_loss)
         if is_correction not in IS_WEIGHTS:
             errors.append(f"is_correction must be one of {sorted(IS_WEIGHTS)}, got {is_correction!r}")
         if is_cap <= 0:

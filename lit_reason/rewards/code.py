@@ -3,7 +3,7 @@
 ``R_code(q, o) = passed tests / total tests`` (report §3.5.1, eq. 36), and
 ``R_code(x, y) = alpha * compile_success + beta * test_pass_rate + gamma * efficiency`` (report
 §6.22.6, eq. 77, after CodeRL, Le et al. 2022, arXiv:2207.01780). Programs run in
-:class:`~lit_reason.rewards.sandbox.Sandbox`; verdicts never come from the program's stdout.
+:class:`~lit_reason.sandbox.Sandbox`; verdicts never come from the program's stdout.
 
 Rows (report §8.1.2) arrive as TRL columns, lists aligned with the completions:
 
@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from lit_reason.rewards.sandbox import Job, Sandbox, SandboxConfig, SandboxResult
+from lit_reason.sandbox import Job, Sandbox, SandboxConfig, SandboxResult
 
 __all__ = ["CodePassRate", "CodeRLReward", "code_pass_rate", "code_rl_reward", "extract_code", "build_job"]
 

@@ -19,7 +19,7 @@ from typing import Any
 import torch
 
 from lit_reason.policy import Prompt
-from lit_reason.rewards.math_extract import extract_answer
+from lit_reason.rewards.math.extract import extract_answer
 from lit_reason.sampling.hf import HFSampler
 from lit_reason.sampling.params import SamplingParams
 
@@ -132,7 +132,7 @@ def self_consistency(
         sampler: Draws the reasoning paths.
         prompts: The prompts.
         params: Sampling parameters; ``n`` paths per prompt.
-        extract: Final-answer extraction (default :func:`lit_reason.rewards.math_extract.extract_answer`).
+        extract: Final-answer extraction (default :func:`lit_reason.rewards.math.extract.extract_answer`).
         generator: Sampling RNG.
 
     Returns:

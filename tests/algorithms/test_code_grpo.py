@@ -15,11 +15,11 @@ from torch.utils.data import DataLoader
 
 from lit_reason.algorithms import GRPO, OptimizerSettings, SFTModule
 from lit_reason.algorithms.evaluation import accuracy_metrics
-from lit_reason.datamodules.code_task import CodeArithmeticTask
+from lit_reason.datamodules.tasks.code import CodeArithmeticTask
 from lit_reason.policy import Policy
 from lit_reason.rewards.code import CodePassRate
-from lit_reason.rewards.sandbox import SandboxConfig
 from lit_reason.sampling import SamplingParams
+from lit_reason.sandbox import SandboxConfig
 
 TASK = CodeArithmeticTask(levels=[[1, 1]])
 TRAIN = TASK.generate(1000, seed=0)
@@ -52,6 +52,7 @@ def test_every_reference_completion_passes(reward):
     assert scores == [1.0] * 8
 
 
+@pytest.mark.behaviour
 def test_grpo_with_the_sandbox_reward_raises_pass_at_1(sft_policy, reward):
     start = pass_at_1(sft_policy, reward)
     L.seed_everything(0, verbose=False)

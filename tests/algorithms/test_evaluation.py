@@ -8,10 +8,10 @@ import torch
 from lightning.fabric.utilities.data import AttributeDict
 
 from lit_reason.algorithms.evaluation import accuracy_metrics, check_pass_k, validate_batch
-from lit_reason.datamodules.code_task import CodeExpressionTask
+from lit_reason.datamodules.tasks.code import CodeExpressionTask
 from lit_reason.rewards.code import CodePassRate
-from lit_reason.rewards.sandbox import SandboxConfig
 from lit_reason.sampling import SamplingParams
+from lit_reason.sandbox import SandboxConfig
 
 
 class ScriptedSampler:

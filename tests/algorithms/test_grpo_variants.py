@@ -4,8 +4,8 @@ import pytest
 import torch
 from torch.testing import assert_close
 
+from lit_reason.advantages.variants import stratified_group_normalized, weighted_group_normalized
 from lit_reason.algorithms import GRPO
-from lit_reason.group_advantages import stratified_group_normalized, weighted_group_normalized
 from lit_reason.policy import Policy
 from lit_reason.rollout import Rollout
 from lit_reason.sampling import SamplingParams

@@ -16,7 +16,7 @@ from torch.utils.data import DataLoader
 
 from lit_reason.algorithms import PPO, REINFORCE, RLOO, OptimizerSettings, SFTModule
 from lit_reason.algorithms.evaluation import accuracy_metrics
-from lit_reason.datamodules.arithmetic import ArithmeticTask
+from lit_reason.datamodules.tasks.arithmetic import ArithmeticTask
 from lit_reason.policy import Policy
 from lit_reason.rewards.registry import get_reward
 from lit_reason.sampling import SamplingParams
@@ -59,6 +59,7 @@ def train(cls, start: Policy, steps: int = 150, callbacks=(), **kw):
     return module
 
 
+@pytest.mark.behaviour
 @pytest.mark.parametrize("cls", [REINFORCE, RLOO], ids=["reinforce", "rloo"])
 def test_reinforce_family_raises_validation_accuracy(sft_policy, cls):
     start_policy, start = sft_policy
@@ -68,6 +69,7 @@ def test_reinforce_family_raises_validation_accuracy(sft_policy, cls):
     assert end["val/accuracy_sampled"] > start["val/accuracy_sampled"] + 0.1, (start, end)
 
 
+@pytest.mark.behaviour
 def test_ppo_raises_accuracy_and_fits_its_critic(sft_policy):
     start_policy, start = sft_policy
     rec = Record("train/value_loss", "train/explained_variance", "train/reward")

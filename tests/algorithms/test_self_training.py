@@ -26,7 +26,7 @@ from lit_reason.algorithms.filters import (
 from lit_reason.algorithms.optim import OptimizerSettings
 from lit_reason.algorithms.self_training import SelfTrainingModule
 from lit_reason.algorithms.sft import SFTModule
-from lit_reason.datamodules.arithmetic import ArithmeticTask
+from lit_reason.datamodules.tasks.arithmetic import ArithmeticTask
 from lit_reason.policy import Policy
 from lit_reason.rewards.registry import get_reward
 from lit_reason.sampling import SamplingParams
@@ -64,6 +64,7 @@ def run(start: Policy, tmp_path, iterations: int = 1, rows=GROW, **kw) -> SelfTr
     return module
 
 
+@pytest.mark.behaviour
 @pytest.mark.parametrize(
     "name, filt, epochs",
     # RAFT keeps one sample per prompt (fewer rows than the others), so it gets more SFT passes
@@ -133,6 +134,7 @@ def test_rest_em_fine_tunes_each_iteration_from_the_base_weights(sft_policy, tmp
     assert any(not torch.allclose(pa, pc) for pa, pc in zip(a.policy.parameters(), c.policy.parameters()))
 
 
+@pytest.mark.behaviour
 def test_teacher_grows_and_student_learns(sft_policy, tmp_path):
     teacher = copy.deepcopy(sft_policy[0])  # the module freezes its teacher in place
     L.seed_everything(1, verbose=False)

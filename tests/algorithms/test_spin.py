@@ -11,7 +11,7 @@ from torch.utils.data import DataLoader
 from lit_reason.algorithms import OptimizerSettings, SFTModule
 from lit_reason.algorithms.evaluation import accuracy_metrics
 from lit_reason.algorithms.spin import SPIN
-from lit_reason.datamodules.arithmetic import ArithmeticTask
+from lit_reason.datamodules.tasks.arithmetic import ArithmeticTask
 from lit_reason.policy import Policy
 from lit_reason.rewards.registry import get_reward
 from lit_reason.sampling import HFSampler, SamplingParams
@@ -78,6 +78,7 @@ def val_accuracy(policy: Policy) -> dict[str, float]:
     return {k: float(v) for k, v in m.items()}
 
 
+@pytest.mark.behaviour
 def test_spin_raises_validation_accuracy(sft_policy):
     start = val_accuracy(sft_policy)
     L.seed_everything(0, verbose=False)

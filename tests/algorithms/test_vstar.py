@@ -10,7 +10,7 @@ from torch.utils.data import DataLoader
 from lit_reason.algorithms.filters import read_samples
 from lit_reason.algorithms.optim import OptimizerSettings
 from lit_reason.algorithms.vstar import VSTaR
-from lit_reason.datamodules.arithmetic import ArithmeticTask
+from lit_reason.datamodules.tasks.arithmetic import ArithmeticTask
 from lit_reason.sampling import SamplingParams
 
 TASK = ArithmeticTask(levels=[[1, 1]])
@@ -37,6 +37,7 @@ def sft_policy(sft_start):
     return sft_start(TRAIN)
 
 
+@pytest.mark.behaviour
 def test_verifier_beats_chance_and_filters_what_it_admits(sft_policy, tmp_path):
     L.seed_everything(0, verbose=False)
     module = VSTaR(sft_policy, sampling=SamplingParams(n=8, max_new_tokens=4), verifier_lr=1e-3, verifier_epochs=2,

@@ -56,3 +56,34 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="response must be one of"):
         EntropyMonitor(response="lr")
     assert isinstance(EntropyMonitor(), L.Callback)
+
+
+def test_adaptive_coefficient_rule():
+    # Skywork-OR1 rule: c += step below the target, -= step above; applied only at or below the target
+    cb = EntropyMonitor(response="adaptive", target_entropy=1.0, step=0.1, max_value=0.25)
+    applied = [cb._adaptive(e) for e in (0.5, 0.5, 0.5, 1.5, 1.0, 2.0, 2.0, 2.0)]
+    # c: 0.1, 0.2, 0.25 (max), 0.15 (above: applied 0), 0.05 (at the target: -step, applied 0.05),
+    #    0.0 (applied 0), 0.0, 0.0 (never below 0)
+    assert applied == pytest.approx([0.1, 0.2, 0.25, 0.0, 0.05, 0.0, 0.0, 0.0], abs=1e-12)
+    with pytest.raises(ValueError, match="target_entropy"):
+        EntropyMonitor(response="adaptive")
+
+
+def test_adaptive_response_drives_the_module_and_resumes():
+    stream = [0.2] * 4 + [3.0] * 2
+    module = ScriptedModule([{"train/entropy": e, "train/entropy_cov": 0.5} for e in stream], with_entropy_coef=True)
+    cb = EntropyMonitor(response="adaptive", target_entropy=1.0, step=0.01, max_value=1.0, warmup=10)
+    fit(module, len(stream), [cb])
+    # four iterations below the target: c = 0.04; two above: c = 0.02 but the module gets 0 above the target
+    assert cb.coef == pytest.approx(0.02, abs=1e-12) and module.entropy_coef == 0.0
+    other = EntropyMonitor(response="adaptive", target_entropy=1.0, step=0.01, max_value=1.0)
+    other.load_state_dict(cb.state_dict())
+    assert other.coef == pytest.approx(0.02, abs=1e-12)
+    with pytest.raises(TypeError, match="ScriptedModule has none"):
+        cb.setup(None, ScriptedModule([]), "fit")
+
+
+def test_collapse_warning_quotes_the_covariance():
+    module = ScriptedModule([{"train/entropy": e, "train/entropy_cov": 0.75} for e in [1.0, 1.0, 0.1]])
+    with pytest.warns(UserWarning, match="entropy_cov 0.75"):
+        fit(module, 3, [EntropyMonitor(warmup=2)])

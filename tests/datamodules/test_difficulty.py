@@ -6,8 +6,8 @@ import pytest
 
 import lit_reason.datamodules.difficulty as module
 from lit_reason.datamodules import PromptDataModule
-from lit_reason.datamodules.arithmetic import ArithmeticTask, expression_features
 from lit_reason.datamodules.difficulty import FeatureDifficulty
+from lit_reason.datamodules.tasks.arithmetic import ArithmeticTask, expression_features
 
 
 def test_doctests():

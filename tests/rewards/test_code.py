@@ -12,7 +12,7 @@ from lit_reason.rewards.code import (
     extract_code,
     humaneval_tests,
 )
-from lit_reason.rewards.sandbox import SandboxConfig
+from lit_reason.sandbox import SandboxConfig
 
 CFG = SandboxConfig(wall_s=3, cpu_s=3, memory_mb=256, nproc=8)
 

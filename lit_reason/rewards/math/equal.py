@@ -1,0 +1,151 @@
+"""``answers_equal``: does a predicted answer string equal the gold answer string?
+
+Fast paths first, because an RL step scores thousands of short answers: identical normalised
+strings, then exact rational numbers (``1,000`` = ``1000``, ``0.5`` = ``\\frac{1}{2}``, ``4 4/9``),
+and only then the sympy path (safe parser + :mod:`lit_reason.rewards.math.values`) under a per-pair time limit.
+Conventions: MATH (Hendrycks et al. 2021, arXiv:2103.03874) for ``\\%``, ``^\\circ``, units and
+``\\text{}``; GSM8K (Cobbe et al. 2021, arXiv:2110.14168) for integers. Report §3.5.1.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy
+
+from lit_reason.rewards.math.lex import FUNCTION_WORDS, ParseError
+from lit_reason.rewards.math.normalize import Normalized, normalize_answer, parse_plain_number
+from lit_reason.rewards.math.parse import parse_math
+from lit_reason.rewards.math.timeout import MathTimeout, call_with_timeout
+from lit_reason.rewards.math.values import values_equal
+
+__all__ = ["answers_equal", "symbolic_equal"]
+
+_MAX_SYMBOLIC_CHARS = 600
+_MAX_ANSWER_CHARS = 5000
+_MATH_WORDS = frozenset(FUNCTION_WORDS) | {
+    "pi", "or", "and", "infty", "inf", "infinity", "frac", "sqrt", "cdot", "times", "left", "right",
+    "le", "leq", "ge", "geq", "ne", "neq", "in", "cup", "pm", "mp", "begin", "end", "pmatrix",
+    "bmatrix", "matrix", "mathbb", "varnothing", "emptyset", "binom", "div", "lt", "gt", "lfloor",
+    "rfloor", "lceil", "rceil", "approx", "boxed", "mathrm", "mathbf", "text", "operatorname",
+}
+_SHORT_WORDS = frozenset("yes no odd even all none true false neither both".split())
+_WORD_RE = re.compile(r"\\?[A-Za-z]{2,}")
+_GREEK_RE = re.compile(r"\\[A-Za-z]+")
+
+
+def _is_text_answer(s: str) -> bool:
+    """A word answer ("Evelyn", "no solution", "either 3 or 4") rather than a formula.
+
+    Short lower-case letter runs are products of variables (``xy``, ``abc``), so a word counts
+    as text when it has 4+ letters, is a capitalised name (``Bob``) or a known short answer.
+    """
+    for word in _WORD_RE.findall(s):
+        if word.startswith("\\") or word.lower() in _MATH_WORDS:
+            continue  # LaTeX commands and function names are maths
+        if len(word) >= 4 or word.lower() in _SHORT_WORDS or (len(word) >= 3 and word[0].isupper() and word[1:].islower()):
+            return True
+    return False
+
+
+def _text_key(s: str) -> str:
+    s = _GREEK_RE.sub(lambda m: m.group(0)[1:], s).lower()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", s).split())
+
+
+def _numbers_equal(p: Normalized, g: Normalized) -> bool | None:
+    """Exact comparison when both sides are plain numbers; None when either is not."""
+    pn = parse_plain_number(p.text)
+    if pn is None:
+        return None
+    gn = parse_plain_number(g.text)
+    if gn is None:
+        return None
+    # "50\%" may be graded against 50 (MATH drops the sign) or against 0.5 (its value).
+    return pn == gn or (p.percent and pn / 100 == gn) or (g.percent and gn / 100 == pn)
+
+
+def _variants(v, norm: Normalized, other: Normalized) -> list:
+    """The readings of one side: as written, and the value of a percent or degree sign."""
+    out = [v]
+    if isinstance(v, sympy.Expr):
+        if norm.percent and not other.percent:
+            out.append(v / 100)
+        if norm.degrees and not other.degrees and "pi" in other.text:
+            out.append(v * sympy.pi / 180)
+    return out
+
+
+def symbolic_equal(pred: Normalized, gold: Normalized, tolerance: float) -> bool:
+    """Compare two normalised answers with the parser and sympy (no time limit here).
+
+    Args:
+        pred: Normalised prediction.
+        gold: Normalised gold answer.
+        tolerance: Relative tolerance for non-rational constants.
+
+    Returns:
+        True when equal; False when different or when either side cannot be parsed.
+    """
+    if max(len(pred.text), len(gold.text)) > _MAX_SYMBOLIC_CHARS:
+        return False
+    try:
+        pv, gv = parse_math(pred.text), parse_math(gold.text)
+    except ParseError:
+        return False
+    try:
+        return any(
+            values_equal(p, g, tolerance)
+            for p in _variants(pv, pred, gold)
+            for g in _variants(gv, gold, pred)
+        )
+    except Exception:  # noqa: BLE001 - sympy raises many types on exotic values: not provably equal
+        return False
+
+
+def answers_equal(
+    pred: str,
+    gold: str,
+    *,
+    tolerance: float = 1e-6,
+    require_units: bool = False,
+    timeout_s: float | None = 1.0,
+) -> bool:
+    """Whether a predicted final answer equals the gold answer.
+
+    Args:
+        pred: The extracted predicted answer (LaTeX or plain text).
+        gold: The gold answer (dataset column).
+        tolerance: Relative tolerance used when a constant is irrational or complex (``\\pi``,
+            ``\\sqrt 2``); two exact rationals (integers, fractions, terminating decimals) are
+            always compared exactly, so 1000001 never equals 1000000.
+        require_units: When True, the unit words stripped from both sides must match
+            (``5\\text{ cm}`` vs ``5\\text{ m}`` differ); by default units are ignored.
+        timeout_s: Time limit in seconds for the symbolic path of one pair; on expiry the pair
+            is judged unequal. None disables the limit.
+
+    Returns:
+        True when the answers are equal.
+
+    Example:
+        >>> answers_equal(r"\\dfrac{1}{2}", "0.5"), answers_equal("x=3", "3"), answers_equal("3", "4")
+        (True, True, False)
+    """
+    if max(len(pred), len(gold)) > _MAX_ANSWER_CHARS:  # bounds the regex work of normalisation
+        return pred.strip() == gold.strip()
+    p, g = normalize_answer(pred), normalize_answer(gold)
+    if not p.text or not g.text:
+        return False
+    if require_units and p.units != g.units:
+        return False
+    if p.text == g.text or p.text.replace(" ", "") == g.text.replace(" ", ""):
+        return True
+    fast = _numbers_equal(p, g)
+    if fast is not None:
+        return fast
+    if _is_text_answer(p.text) or _is_text_answer(g.text):
+        return _text_key(p.text) == _text_key(g.text)
+    try:
+        return bool(call_with_timeout(symbolic_equal, (p, g, tolerance), timeout_s))
+    except (MathTimeout, RuntimeError):
+        return False

@@ -1,0 +1,59 @@
+"""The labelled verifier benchmark: its data is well formed and lit-reason keeps its accuracy on it."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[3] / "benchmarks" / "math_verifier.py"
+
+
+def load_benchmark(monkeypatch):
+    # Import as if math-verify were absent: the benchmark must still import and say so.
+    monkeypatch.setitem(sys.modules, "math_verify", None)
+    spec = importlib.util.spec_from_file_location("math_verifier_bench", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_data_is_labelled_and_sourced(monkeypatch):
+    bench = load_benchmark(monkeypatch)
+    assert bench.math_verify is None
+    rows = bench.load_pairs(bench.DATA)
+    assert len(rows) >= 300
+    assert all(r["source"] and r["kind"] for r in rows)
+    assert {r["label"] for r in rows} == {True, False}
+    assert len({r["kind"] for r in rows}) >= 15
+
+
+def test_lit_reason_agreement_on_the_labelled_set(monkeypatch, capsys):
+    bench = load_benchmark(monkeypatch)
+    rows = bench.load_pairs(bench.DATA)
+    verdicts, _ = bench.lit_reason_verdicts(rows)
+    stats = bench.summarize("lit-reason", verdicts, rows, 1.0)
+    # Measured 395/397 with no wrong accepts; allow one regression before failing.
+    assert stats["agree"] >= len(rows) - 3
+    assert stats["wrongly_accepted"] == 0
+    assert "lit-reason" in capsys.readouterr().out
+
+
+def test_wild_corpus_is_frozen_labelled_and_sourced(monkeypatch):
+    bench = load_benchmark(monkeypatch)
+    rows = bench.load_pairs(bench.WILD)
+    assert len(rows) >= 600
+    assert all(r["source"] and r["kind"] and isinstance(r["contested"], bool) for r in rows)
+    kinds = {r["kind"] for r in rows}
+    assert {"bare_latex", "relation", "set_tuple_interval_matrix", "units_text", "percent_degree_base",
+            "thousands", "prefix", "hard_negative"} <= kinds
+    # Every hard negative is labelled wrong: they exist to catch a fallback that accepts them.
+    assert not any(r["label"] for r in rows if r["kind"] == "hard_negative")
+
+
+def test_load_pairs_names_the_row_and_field(tmp_path, monkeypatch):
+    bench = load_benchmark(monkeypatch)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"completion": "1", "gold": "1", "label": "yes", "kind": "k", "source": "s"}\n')
+    with pytest.raises(ValueError, match=r"bad.jsonl: row 0 field 'label'"):
+        bench.load_pairs(bad)
