@@ -1,40 +1,49 @@
-"""OnPolicyModule: collect a rollout, then K epochs x M minibatches of ``loss(minibatch)``.
+"""OnPolicyModule: one iteration is ``collect -> select -> annotate -> advantages -> update``.
 
-Subclasses (GRPO, PPO, REINFORCE, RLOO, ...) override ``advantages(rollout)`` and ``loss(minibatch)`` only.
-Everything else lives here once: generation, reward scoring, reference log-probabilities, minibatching,
-micro-batch accumulation, ``manual_backward``, gradient clipping, non-finite skipping, the metric
-vocabulary of DESIGN.md, and the state a checkpoint needs for an exact resume.
+``update`` (K epochs x minibatches of ``loss``, accumulation, ``manual_backward``, clipping, the non-finite
+guard) belongs to the base; ``select``, ``annotate``, ``advantages``, ``loss``, ``group_sizes`` and (to add
+per-prompt extras only) ``collect`` are the hooks a method overrides, and nothing else
+(``tests/algorithms/test_hooks.py`` walks the classes). Also here once: the metric vocabulary of DESIGN.md,
+the run state a checkpoint restores, and ``last_iteration``, the one place callbacks read rollouts.
+See docs/architecture.md.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import lightning as L
 import torch
 from torch import Tensor
 
-from lit_reason.algorithms.checkpointing import plain_hyperparameters
+from lit_reason.algorithms.checkpointing import load_run_state, save_run_state
 from lit_reason.algorithms.evaluation import check_pass_k, columns_of, validate_batch
 from lit_reason.algorithms.guards import kl_errors
+from lit_reason.algorithms.nonfinite import NonFiniteGuard
 from lit_reason.algorithms.optim import OptimizerSettings
+from lit_reason.algorithms.ranks import all_equal, all_finite, keyed_seed, no_grad_sync, share_scale
+from lit_reason.algorithms.rounds import ReferenceRounds
+from lit_reason.algorithms.scoring import score_rollout
+from lit_reason.distributed.actor_learner import RaySettings
 from lit_reason.logprobs import TokenStats
 from lit_reason.losses import aggregate, approx_kl, kl_penalty
 from lit_reason.losses.importance import sampler_mismatch_kl, sequence_is_weights, token_is_weights
 from lit_reason.policy import Policy
 from lit_reason.rewards.combine import RewardFn, WeightedSum
 from lit_reason.rewards.registry import get_reward
-from lit_reason.rollout import Rollout
-from lit_reason.sampling.hf import HFSampler
+from lit_reason.rollout import IterationRecord, Rollout
+from lit_reason.sampling.engine import ENGINES, build_engine
 from lit_reason.sampling.params import SamplingParams
+from lit_reason.sampling.vllm import VLLMSettings
 
-# How much of a minibatch's loss a micro-batch carries, per loss aggregation (see losses/aggregate.py).
+# The weight of a set of samples in a minibatch's loss, per loss aggregation (see losses/aggregate.py): a
+# micro-batch's share of the loss is its weight over the minibatch's weight summed over all ranks.
 MICRO_SHARES = {
-    "token": lambda micro, full: micro.completion_mask.sum() / full.completion_mask.sum().clamp(min=1),
-    "sequence": lambda micro, full: len(micro) / len(full),
-    "constant": lambda micro, full: len(micro) / len(full),
+    "token": lambda rollout: rollout.completion_mask.sum(),
+    "sequence": len,
+    "constant": len,
 }
 
 IS_WEIGHTS = {"none": None, "token": token_is_weights, "sequence": sequence_is_weights}
@@ -47,15 +56,23 @@ class LossOutput(NamedTuple):
     metrics: dict[str, Tensor]
 
 
+class Targets(NamedTuple):
+    """What ``advantages(rollout)`` returns.
+
+    Args:
+        advantages: (B,) per-sample or (B, T) per-token advantages (``rollout.advantages`` in the loss).
+        returns: (B, T) value targets for a critic (``rollout.returns``); None for critic-free methods.
+    """
+
+    advantages: Tensor
+    returns: Tensor | None = None
+
+
 class OnPolicyModule(L.LightningModule):
     """Base of the on-policy RL methods.
 
     ``trainer.global_step`` counts optimizer steps: one rollout advances it by
     ``update_epochs x ceil(len(rollout) / minibatch_size)``; ``train/iteration`` counts rollouts.
-
-    ``kl_in_loss`` (class attribute) says whether ``kl_estimator`` is the KL in the loss, where k1 is rejected
-    at construction; a subclass that puts the KL elsewhere (PPO's reward, REINFORCE++) sets it False and
-    checks its own options.
 
     Args:
         policy: The model being trained.
@@ -78,21 +95,38 @@ class OnPolicyModule(L.LightningModule):
         none_reward: Reward used for training when no reward function could score a sample (counted in
             ``train/reward_none_frac``).
         max_grad_norm: Gradient clipping norm.
-        max_nonfinite_skips: Consecutive non-finite minibatch losses tolerated before training stops.
+        max_nonfinite_skips: Consecutive non-finite losses tolerated before training stops
+            (``lit_reason/algorithms/nonfinite.py``: each is skipped and counted in ``train/nonfinite_skipped``).
         optimizer: AdamW settings.
-        generation_batch_size: Prompts generated together; None means the whole batch.
-        seed: Seed of the sampling RNG (its state is checkpointed).
+        generation_batch_size: Prompts generated together; None means the whole batch. Each such chunk
+            samples from its own RNG stream keyed by ``(seed, iteration, global chunk index)``, so with
+            ``generation_batch_size = b`` 2 DDP ranks x ``b`` prompts draw the samples 1 rank x ``2b`` draws.
+        seed: Seed of the RNG streams; every iteration re-keys them from ``(seed, iteration)`` (and the rank,
+            for minibatch shuffling), so a checkpoint resumes exactly on any number of ranks.
         pack_groups: Score the samples of a prompt in one packed row (prompt once, no completion padding;
             ``lit_reason/packing.py``); the values are the padded layout's.
         is_correction: Importance-sampling correction for a sampler that differs from the learner
             (vLLM, stale weights; eq 132): ``none``, ``token`` (per-token truncated ratio) or ``sequence``
-            (truncated product). It costs one no-grad forward per rollout to recompute ``pi_old``.
+            (truncated product). It costs one no-grad forward per rollout to recompute ``pi_old``. None
+            (default) means ``none`` with the HF engine (it samples with the learner's weights) and ``token``
+            with any other engine.
         is_cap: Truncation of the importance weights.
         val_pass_k: k's of the unbiased ``val/pass@k`` (each <= the validation samples per prompt);
             ``val/pass@n`` is always reported.
+        engine: Rollout engine (``sampling/engine.py``): ``hf`` (the policy's own modules, CPU or GPU),
+            ``vllm`` (a colocated vLLM ``LLM``, GPU, extra ``[vllm]``) or ``ray`` (asynchronous generator
+            actors, report sec 8.4.4, extra ``[ray]``).
+        vllm: Options of the vLLM engine.
+        ray: Options of the Ray actor-learner engine.
     """
 
-    kl_in_loss = True
+    #: Whether ``kl_estimator`` is the KL in the loss (k1 rejected there); REINFORCE++ sets it False.
+    kl_in_loss: ClassVar[bool] = True
+    #: Module attributes the run state checkpoints (``checkpoint["lit_reason"]``); subclasses extend it.
+    checkpointed: ClassVar[tuple[str, ...]] = ("generator", "iteration", "kl_coef", "nonfinite")
+    #: Consecutive rows of the selected rollout that must share a minibatch, in order (2 when ``select``
+    #: returns interleaved (chosen, rejected) pairs); minibatch sizes must then be multiples of it.
+    keep_together: ClassVar[int] = 1
 
     def __init__(
         self,
@@ -116,16 +150,22 @@ class OnPolicyModule(L.LightningModule):
         generation_batch_size: int | None = None,
         seed: int = 0,
         pack_groups: bool = True,
-        is_correction: str = "none",
+        is_correction: str | None = None,
         is_cap: float = 2.0,
         val_pass_k: list[int] | None = None,
+        engine: str = "hf",
+        vllm: VLLMSettings | None = None,
+        ray: RaySettings | None = None,
     ) -> None:
         super().__init__()
         self.save_hyperparameters(ignore=["policy"])
+        if is_correction is None:
+            is_correction = "none" if engine == "hf" else "token"
+        self.is_correction = is_correction  # resolved (subclasses may save_hyperparameters again)
         self.automatic_optimization = False
-        errors = _check_positive(update_epochs=update_epochs, minibatch_size=minibatch_size,
-                                 micro_batch_size=micro_batch_size, score_batch_size=score_batch_size,
-                                 max_nonfinite_skips=max_nonfinite_skips)
+        counts = dict(update_epochs=update_epochs, minibatch_size=minibatch_size, micro_batch_size=micro_batch_size,
+                      score_batch_size=score_batch_size, max_nonfinite_skips=max_nonfinite_skips)
+        errors = [f"{k} must be >= 1, got {v}" for k, v in counts.items() if v is not None and v < 1]
         if loss_aggregation not in MICRO_SHARES:
             errors.append(f"loss_aggregation must be one of {sorted(MICRO_SHARES)}, got {loss_aggregation!r}")
         if kl_coef < 0:
@@ -133,6 +173,8 @@ class OnPolicyModule(L.LightningModule):
         errors += kl_errors(kl_estimator, in_loss=type(self).kl_in_loss)
         if is_correction not in IS_WEIGHTS:
             errors.append(f"is_correction must be one of {sorted(IS_WEIGHTS)}, got {is_correction!r}")
+        if engine not in ENGINES:
+            errors.append(f"engine must be one of {ENGINES}, got {engine!r}")
         if is_cap <= 0:
             errors.append(f"is_cap must be > 0, got {is_cap}")
         try:
@@ -142,7 +184,7 @@ class OnPolicyModule(L.LightningModule):
         if errors:
             raise ValueError(f"{type(self).__name__}: " + "; ".join(errors))
         self.policy = policy
-        self.sampler = HFSampler(policy, batch_size=generation_batch_size)
+        self.sampler = build_engine(engine, policy, batch_size=generation_batch_size, vllm=vllm, ray=ray)
         reward_fns = [get_reward(r) for r in (rewards or ["math_accuracy"])]
         self.reward = WeightedSum(reward_fns, reward_weights, name="reward")
         self.verifier = get_reward(verifier) if verifier else None
@@ -153,22 +195,61 @@ class OnPolicyModule(L.LightningModule):
         self.optimizer_settings = optimizer or OptimizerSettings()
         self.generator = torch.Generator().manual_seed(seed)
         self.iteration = 0
-        self.nonfinite_skips = 0
-        self.last_rollout: Rollout | None = None
-        self.last_correct: Tensor | None = None
-        self.last_reward_none: Tensor | None = None
-        self._consecutive_skips = 0
+        self.nonfinite = NonFiniteGuard(max_nonfinite_skips, owner=type(self).__name__)
+        self.last_iteration: IterationRecord | None = None  # what callbacks read (rollout.IterationRecord)
+        self.reference_rounds: ReferenceRounds | None = None  # iterative methods refresh the reference
+        self._records: dict[str, float] = {}
         if kl_coef > 0:
             policy.init_reference()
 
     # ------------------------------------------------------------------ hooks for subclasses
-    def advantages(self, rollout: Rollout) -> Tensor:
-        """Advantages for the rollout, (B,) or (B, T). Subclasses implement their estimator."""
+    def select(self, rollout: Rollout) -> Rollout:
+        """Drops, filters, reorders or pairs the scored samples before anything else is computed on them.
+
+        Runs under ``torch.no_grad`` after ``collect``: ``rollout`` has ``rewards``, ``reward_none``,
+        ``correct`` and ``old_logprobs``, no reference log-probs or values (``annotate`` runs on the selection
+        only). Return ``rollout.select(index)`` or a new rollout (DAPO may ``collect`` more and
+        ``Rollout.concat``). An empty selection trains nothing that iteration. Report drops with
+        :meth:`record`; callbacks still see the whole rollout in ``last_iteration``.
+        """
+        return rollout
+
+    def annotate(self, rollout: Rollout) -> None:
+        """Fills no-grad, per-sample extras of the selected rollout in place, under ``torch.no_grad``.
+
+        The base attaches ``ref_logprobs`` (when ``kl_coef > 0``) and the eq 132 ``is_weights`` (with
+        ``is_correction``). Overrides call ``super().annotate(rollout)`` first, then add theirs (a critic's
+        ``values``, PRM scores). It must not change the samples (that is ``select``'s job).
+        """
+        if self.kl_coef > 0:
+            rollout.ref_logprobs = self._score(rollout, self.policy.reference_logprobs)
+        if self.is_correction != "none":
+            self.record(**self._correct_sampler(rollout))
+
+    def advantages(self, rollout: Rollout) -> Targets:
+        """The training targets of the annotated rollout: :class:`Targets` ``(advantages, returns=None)``.
+
+        A pure function of the rollout's tensors apart from a method's own running statistics (an EMA
+        baseline); it must not write into ``rollout`` (the base stores the targets). Required.
+        """
         raise NotImplementedError(f"{type(self).__name__} must implement advantages(rollout)")
 
     def loss(self, minibatch: Rollout) -> LossOutput:
-        """Loss of one (micro-)batch. Subclasses implement their objective."""
+        """Loss of one (micro-)batch, with ``advantages`` (and ``returns``) filled. Required.
+
+        Build it from :meth:`logprob_stats` and :meth:`finish_loss` (KL penalty, IS weights, aggregation);
+        return a :class:`LossOutput` whose metrics are detached (logged as ``train/<name>``). A non-finite
+        loss is skipped and counted by the base.
+        """
         raise NotImplementedError(f"{type(self).__name__} must implement loss(minibatch)")
+
+    @property
+    def nonfinite_skips(self) -> int:  # train/nonfinite_skipped, since the start of the run
+        return self.nonfinite.skips
+
+    def record(self, **metrics: float) -> None:
+        """Adds diagnostics of the current iteration, logged once as ``train/<name>`` (e.g. from ``select``)."""
+        self._records.update({k: float(v) for k, v in metrics.items()})
 
     def group_sizes(self, rows: list[dict[str, Any]]) -> list[int] | None:
         """Samples per prompt row; None means ``sampling.n`` for every row (adaptive GRPO overrides it)."""
@@ -177,52 +258,33 @@ class OnPolicyModule(L.LightningModule):
     # ------------------------------------------------------------------ collection
     @torch.no_grad()
     def collect(self, rows: list[dict[str, Any]]) -> tuple[Rollout, dict[str, float]]:
-        """Generates, scores and attaches reference log-probabilities; returns the rollout and metrics."""
+        """Generates and scores the rows' samples; returns the rollout and its metrics.
+
+        A hook only for per-prompt work that needs the raw rows (ReMax's greedy baseline): extend it by
+        calling ``super().collect(rows)`` first. Per-sample extras belong in ``annotate``.
+        """
+        if self.sampler.policy_version != self.iteration:  # after each update: the engine takes the weights
+            self.sampler.sync_weights(self.iteration)
         t0 = time.perf_counter()
         rollout = self.sampler.generate(
-            [r["prompt"] for r in rows], self.sampling, columns=columns_of(rows), generator=self.generator,
-            counts=self.group_sizes(rows),
+            [r["prompt"] for r in rows], self.sampling, columns=columns_of(rows),
+            generator=self._sampling_generators(len(rows)), counts=self.group_sizes(rows),
         )
         gen_s = time.perf_counter() - t0
-        components = self.reward.score_components(rollout.prompts, rollout.completions, **rollout.columns)
-        totals = self.reward.combine(components)
-        none = torch.tensor([t is None for t in totals])
-        self.last_reward_none = none  # (B,) True where no reward function could score the sample
-        rollout.rewards = torch.tensor(
-            [self.hparams.none_reward if t is None else t for t in totals], dtype=torch.float32, device=self.device
-        )
         rollout.old_logprobs = rollout.sampler_logprobs
-        if self.kl_coef > 0:
-            rollout.ref_logprobs = self._score(rollout, self.policy.reference_logprobs)
-        is_metrics = self._correct_sampler(rollout) if self.hparams.is_correction != "none" else {}
-        lengths = rollout.completion_mask.sum(1).float()
-        metrics = {
-            "reward": rollout.rewards.mean().item(),
-            "reward_std": rollout.rewards.std().item() if len(rollout) > 1 else 0.0,
-            "reward_none_frac": none.float().mean().item(),
-            "completion_len": lengths.mean().item(),
-            "repetition": _repetition(rollout).item(),
-            "perf/rollout_tokens_per_s": lengths.sum().item() / max(gen_s, 1e-9),
-        }
-        for name, scores in components.items():
-            scored = [s for s in scores if s is not None]
-            metrics[f"reward/{name}"] = sum(scored) / len(scored) if scored else float("nan")
-        metrics.update(is_metrics)
-        self.last_correct = None
-        if self.verifier is not None:
-            ok = [s is not None and s >= 1.0 for s in self._verifier_scores(rollout, components)]
-            metrics["accuracy"] = sum(ok) / len(ok)
-            self.last_correct = torch.tensor(ok)
-        self.last_rollout = rollout  # read by callbacks (curriculum, sample tables); replaced every iteration
+        metrics = score_rollout(rollout, self.reward, self.verifier, none_reward=self.hparams.none_reward)
+        metrics["perf/rollout_tokens_per_s"] = rollout.completion_mask.sum().item() / max(gen_s, 1e-9)
+        # Learner updates since the samples' weights (0 for a synchronous loop; async engines lag).
+        metrics["staleness"] = float(self.iteration - rollout.policy_version.float().mean().item())
         return rollout, metrics
 
-    def _verifier_scores(self, rollout: Rollout, components: dict[str, list[float | None]]) -> list[float | None]:
-        # The default verifier is also the default reward (math_accuracy, code_pass_rate): reuse its scores
-        # rather than verify (or run in the sandbox) every completion a second time.
-        for name, fn in zip(self.reward.names, self.reward.funcs, strict=True):
-            if fn is self.verifier:
-                return components[name]
-        return self.verifier(rollout.prompts, rollout.completions, **rollout.columns)
+    def _sampling_generators(self, n_prompts: int) -> list[torch.Generator]:
+        """One RNG per generation chunk, keyed by the chunk's index over all ranks (see ``ranks.py``)."""
+        size = self.hparams.generation_batch_size or max(n_prompts, 1)
+        chunks = -(-n_prompts // size)
+        first = self.global_rank * chunks  # every rank holds the same number of prompts (RowLoader pads)
+        return [torch.Generator().manual_seed(keyed_seed(self.hparams.seed, "sample", self.iteration, first + c))
+                for c in range(chunks)]
 
     @property
     def _logprob_temperature(self) -> float:
@@ -250,7 +312,7 @@ class OnPolicyModule(L.LightningModule):
         """Eq 132: recomputes pi_old with the learner and weights tokens by the truncated pi_old / mu."""
         mask = rollout.completion_mask
         rollout.old_logprobs = self._score(rollout, self.policy.token_logprobs)
-        weights = IS_WEIGHTS[self.hparams.is_correction](rollout.old_logprobs, rollout.sampler_logprobs, mask,
+        weights = IS_WEIGHTS[self.is_correction](rollout.old_logprobs, rollout.sampler_logprobs, mask,
                                                          cap=self.hparams.is_cap)
         rollout.is_weights = weights if weights.dim() == 2 else weights[:, None].expand_as(mask).clone()
         return {
@@ -298,25 +360,48 @@ class OnPolicyModule(L.LightningModule):
     # ------------------------------------------------------------------ training
     def training_step(self, batch: list[dict[str, Any]], batch_idx: int) -> None:
         t0 = time.perf_counter()
+        self.generator.manual_seed(keyed_seed(self.hparams.seed, "update", self.iteration, self.global_rank))
+        self._records = {}
         rollout, metrics = self.collect(batch)
-        rollout.advantages = self.advantages(rollout)
-        metrics.update(self.update(rollout))
+        with torch.no_grad():
+            selected = self.select(rollout)
+            if len(selected):
+                self.annotate(selected)
+        if len(selected):
+            targets = self.advantages(selected)
+            if not isinstance(targets, Targets):
+                raise TypeError(f"{type(self).__name__}.advantages must return Targets(advantages, returns), "
+                                f"got {type(targets).__name__}")
+            selected.advantages, selected.returns = targets
+        metrics.update(self.update(selected))
+        metrics.update(self._records)
         self.iteration += 1
+        self.last_iteration = IterationRecord(self.iteration, rollout)
+        if self.reference_rounds is not None:
+            self.reference_rounds.after_iteration(self.iteration)
         metrics["iteration"] = float(self.iteration)
         metrics["perf/step_s"] = time.perf_counter() - t0
         logged = {k if k.startswith("perf/") else f"train/{k}": float(v) for k, v in metrics.items()}
-        self.log_dict(logged, on_step=True, batch_size=len(batch))
-        self.log("reward", metrics["reward"], prog_bar=True, logger=False, batch_size=len(batch))
+        # sync_dist: the logged value is the mean over ranks (each rank's batch is the same size).
+        self.log_dict(logged, on_step=True, batch_size=len(batch), sync_dist=True)
+        self.log("reward", metrics["reward"], prog_bar=True, logger=False, batch_size=len(batch), sync_dist=True)
         if "accuracy" in metrics:
-            self.log("acc", metrics["accuracy"], prog_bar=True, logger=False, batch_size=len(batch))
+            self.log("acc", metrics["accuracy"], prog_bar=True, logger=False, batch_size=len(batch),
+                     sync_dist=True)
 
     def update(self, rollout: Rollout) -> dict[str, float]:
         """update_epochs x minibatches of optimizer steps over the rollout; returns averaged diagnostics."""
         opt, sched = self.optimizers(), self.lr_schedulers()
+        if not all_equal(self, len(rollout)):
+            raise RuntimeError(
+                f"{type(self).__name__}: the ranks hold rollouts of different sizes (this one {len(rollout)}); "
+                "under DDP every rank must take the same number of optimizer steps, so per-rank filtering "
+                "(dynamic sampling) and adaptive group sizes need a single process"
+            )
         size = self.hparams.minibatch_size or len(rollout)
         sums: dict[str, float] = {}
         steps = 0
-        for _ in range(self.hparams.update_epochs):
+        for _ in range(self.hparams.update_epochs if len(rollout) else 0):
             for mb in self.minibatches(rollout, size):
                 out = self._accumulate(mb)
                 if out is None:
@@ -326,39 +411,33 @@ class OnPolicyModule(L.LightningModule):
                 for k, v in out.items():
                     sums[k] = sums.get(k, 0.0) + float(v)
         result = {k: v / steps for k, v in sums.items()} if steps else {}
-        result["nonfinite_skipped"] = float(self.nonfinite_skips)
+        result["nonfinite_skipped"] = float(self.nonfinite.skips)
         result["kl_coef"] = float(self.kl_coef)
         return result
 
     def minibatches(self, rollout: Rollout, size: int) -> Iterator[Rollout]:
         """One epoch of optimizer-step minibatches of ``size`` samples (shuffled unless one holds them all)."""
-        return rollout.minibatches(size, shuffle=size < len(rollout), generator=self.generator)
+        return rollout.minibatches(size, shuffle=size < len(rollout), generator=self.generator,
+                                   block=self.keep_together)
 
     def _accumulate(self, mb: Rollout) -> dict[str, float] | None:
         """Forward/backward over micro-batches of ``mb``; None (and no gradient) if a loss is non-finite."""
         size = self.hparams.micro_batch_size or len(mb)
         sums: dict[str, float] = {}
-        for micro in mb.minibatches(size, shuffle=False):
-            share = self.micro_share(micro, mb)
+        micros = list(mb.minibatches(size, shuffle=False))
+        scale = share_scale(self, self.micro_share(mb))  # the minibatch's loss weight over all ranks
+        for i, micro in enumerate(micros):
+            share = float(self.micro_share(micro)) * scale
             out = self.loss(micro.trimmed())
-            if not torch.isfinite(out.loss):
-                self._skip(f"non-finite loss {out.loss.item()} at iteration {self.iteration}")
+            # Decided on every rank together: a rank that skipped alone would leave the others in all-reduce.
+            if not self.nonfinite.check(out.loss, f"at iteration {self.iteration}", finite=all_finite(self, out.loss)):
+                self.optimizers().zero_grad(set_to_none=True)  # drop the earlier micro-batches' gradients
                 return None
-            self.manual_backward(out.loss * share)
+            with no_grad_sync(self, skip=i < len(micros) - 1):  # one all-reduce per optimizer step
+                self.manual_backward(out.loss * share)
             for k, v in {"loss": out.loss, **out.metrics}.items():
                 sums[k] = sums.get(k, 0.0) + float(v.detach()) * float(share)
-        self._consecutive_skips = 0
         return sums
-
-    def _skip(self, reason: str) -> None:
-        self.optimizers().zero_grad(set_to_none=True)
-        self.nonfinite_skips += 1
-        self._consecutive_skips += 1
-        if self._consecutive_skips > self.hparams.max_nonfinite_skips:
-            raise RuntimeError(
-                f"{type(self).__name__}: {self._consecutive_skips} consecutive non-finite losses ({reason}); "
-                "lower the learning rate or add CheckpointRollback"
-            )
 
     def _clip_and_step(self, opt: Any, sched: Any) -> float:
         params = [p for p in self.parameters() if p.grad is not None]
@@ -377,32 +456,8 @@ class OnPolicyModule(L.LightningModule):
         return self.optimizer_settings.build(self)
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        plain_hyperparameters(checkpoint)
-        checkpoint["lit_reason"] = {
-            "generator": self.generator.get_state(),
-            "iteration": self.iteration,
-            "kl_coef": self.kl_coef,
-            "nonfinite_skips": self.nonfinite_skips,
-        }
+        save_run_state(self, checkpoint)
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        state = checkpoint.get("lit_reason", {})
-        if "generator" in state:
-            self.generator.set_state(state["generator"])
-        self.iteration = state.get("iteration", 0)
-        self.kl_coef = state.get("kl_coef", self.kl_coef)
-        self.nonfinite_skips = state.get("nonfinite_skips", 0)
-
-
-def _check_positive(**values: int | None) -> list[str]:
-    return [f"{k} must be >= 1, got {v}" for k, v in values.items() if v is not None and v < 1]
-
-
-def _repetition(rollout: Rollout, n: int = 4) -> Tensor:
-    """Mean fraction of repeated token n-grams per completion (0 = none repeated), a degeneration signal."""
-    fracs = []
-    for ids, m in zip(rollout.completion_ids.tolist(), rollout.completion_mask.sum(1).tolist()):
-        grams = [tuple(ids[i : i + n]) for i in range(max(int(m) - n + 1, 0))]
-        fracs.append(1.0 - len(set(grams)) / len(grams) if grams else 0.0)
-    return torch.tensor(sum(fracs) / max(len(fracs), 1))
+        load_run_state(self, checkpoint)
 

@@ -25,6 +25,8 @@ the entropy bonus of eq 18 (``EntropyMonitor(response=adaptive)`` can drive it).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import torch
@@ -37,7 +39,7 @@ from lit_reason.advantages.variants import (
     stratified_group_normalized,
     weighted_group_normalized,
 )
-from lit_reason.algorithms.base import LossOutput, OnPolicyModule
+from lit_reason.algorithms.base import LossOutput, OnPolicyModule, Targets
 from lit_reason.algorithms.guards import group_relative_errors
 from lit_reason.algorithms.objectives import OBJECTIVES
 from lit_reason.losses.policy import entropy_surrogate
@@ -67,6 +69,8 @@ class GRPO(OnPolicyModule):
         difficulty_column: The numeric row column eq 30 reads.
         **kwargs: Everything of :class:`OnPolicyModule` (policy, rewards, sampling, kl_coef, ...).
     """
+
+    checkpointed = (*OnPolicyModule.checkpointed, "entropy_coef")  # EntropyMonitor may have moved it
 
     def __init__(
         self,
@@ -106,6 +110,7 @@ class GRPO(OnPolicyModule):
             raise ValueError(f"GRPO: entropy_coef and cov_kl_coef must be >= 0 and cov_ratio in (0, 1], got "
                              f"{entropy_coef}, {cov_kl_coef}, {cov_ratio}")
         self.save_hyperparameters(ignore=["policy"])
+        self._group_advantages = _estimator(sample_weight, strata, scale_rewards)
         options = {"eps_low": eps_low, "eps_high": eps_high, "cov_low": cov_bounds[0], "cov_high": cov_bounds[1],
                    "cov_kl_coef": cov_kl_coef, "generator": self.generator}
         if cov_ratio is not None:
@@ -124,18 +129,8 @@ class GRPO(OnPolicyModule):
                                      max_size=hp.max_group_size or 4 * self.sampling.n)
         return sizes.tolist()
 
-    def advantages(self, rollout: Rollout) -> Tensor:
-        hp = self.hparams
-        if hp.sample_weight == "novelty":
-            return weighted_group_normalized(rollout.rewards, rollout.group, _novelty(rollout))
-        if hp.sample_weight is not None:
-            weights = _numeric_column(rollout, hp.sample_weight, "sample_weight")
-            return weighted_group_normalized(rollout.rewards, rollout.group, weights)
-        if hp.strata is not None:
-            strata = _numeric_column(rollout, hp.strata, "strata")
-            _, stratum_ids = torch.unique(strata, return_inverse=True)
-            return stratified_group_normalized(rollout.rewards, rollout.group, stratum_ids)
-        return group_normalized(rollout.rewards, rollout.group, std=hp.scale_rewards)
+    def advantages(self, rollout: Rollout) -> Targets:
+        return Targets(self._group_advantages(rollout))  # (B,), the estimator chosen in __init__
 
     def loss(self, minibatch: Rollout) -> LossOutput:
         mb = minibatch
@@ -146,13 +141,29 @@ class GRPO(OnPolicyModule):
         loss = self.finish_loss(per_token, stats, mb, metrics, kl_in_loss=self.kl_in_loss)
         return LossOutput(loss, {k: v.detach() for k, v in metrics.items()})
 
-    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        super().on_save_checkpoint(checkpoint)
-        checkpoint["lit_reason"]["entropy_coef"] = self.entropy_coef  # EntropyMonitor may have moved it
 
-    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        super().on_load_checkpoint(checkpoint)
-        self.entropy_coef = checkpoint.get("lit_reason", {}).get("entropy_coef", self.entropy_coef)
+
+def _estimator(sample_weight: str | None, strata: str | None, scale_rewards: bool) -> Callable[[Rollout], Tensor]:
+    """GRPO's advantage estimator for the options, chosen once: eq 29 (weighted), hierarchical, or eq 23."""
+    if sample_weight is not None:
+        return partial(_weighted, column=sample_weight)
+    if strata is not None:
+        return partial(_stratified, column=strata)
+    return partial(_plain, std=scale_rewards)
+
+
+def _plain(rollout: Rollout, *, std: bool) -> Tensor:
+    return group_normalized(rollout.rewards, rollout.group, std=std)
+
+
+def _weighted(rollout: Rollout, *, column: str) -> Tensor:
+    weights = _novelty(rollout) if column == "novelty" else _numeric_column(rollout, column, "sample_weight")
+    return weighted_group_normalized(rollout.rewards, rollout.group, weights)
+
+
+def _stratified(rollout: Rollout, *, column: str) -> Tensor:
+    _, stratum_ids = torch.unique(_numeric_column(rollout, column, "strata"), return_inverse=True)
+    return stratified_group_normalized(rollout.rewards, rollout.group, stratum_ids)
 
 
 def _column_value(row: dict[str, Any], name: str, option: str) -> Any:

@@ -20,7 +20,8 @@ Deliberate deviations:
 - With ``kl_in_reward: false`` the KL term goes into the loss per token, as in GRPO (``kl_estimator``).
 - ``kl_penalty``'s beta (eq 19) is ``self.penalty_beta``; ``AdaptiveKLController(coef="penalty_beta",
   metric="train/penalty_kl")`` doubles / halves it around a target. ``train/penalty_kl`` is KL(pi_old || pi)
-  measured after the update (one no-grad forward per rollout), as eq 19's rule reads it.
+  at the update's last micro-batch forward, the latest the hooks see: with one epoch of one minibatch it is 0
+  (pi is still pi_old), so eq 19's rule wants ``update_epochs >= 2``.
 """
 
 from __future__ import annotations
@@ -34,11 +35,10 @@ import torch
 from torch import Tensor
 
 from lit_reason.advantages import gae, last_token_rewards, returns, whiten
-from lit_reason.algorithms.base import LossOutput, OnPolicyModule
+from lit_reason.algorithms.base import LossOutput, OnPolicyModule, Targets
 from lit_reason.heads import Critic
 from lit_reason.losses import (
     aggregate,
-    approx_kl,
     check_reward_estimator,
     clip_fraction,
     kl_penalty,
@@ -77,6 +77,8 @@ class PPO(OnPolicyModule):
             grad KL(pi||ref)), ``k2`` or ``k3`` (both warn: k3's gradient cancels near the reference).
         **kwargs: Everything of :class:`OnPolicyModule` (policy, rewards, sampling, kl_coef, ...).
     """
+
+    checkpointed = (*OnPolicyModule.checkpointed, "entropy_coef", "penalty_beta")
 
     def __init__(
         self,
@@ -133,26 +135,29 @@ class PPO(OnPolicyModule):
         self.critic = Critic(self.policy, critic, value_init_std)
         self.entropy_coef = entropy_coef
 
-    # ------------------------------------------------------------------ collection and advantages
-    @torch.no_grad()
-    def collect(self, rows: list[dict[str, Any]]) -> tuple[Rollout, dict[str, float]]:
-        """The base collection, plus the critic's values at collection time (the old values)."""
-        rollout, metrics = super().collect(rows)
+    # ------------------------------------------------------------------ annotation and advantages
+    def annotate(self, rollout: Rollout) -> None:
+        """The base annotation, plus the critic's values at collection time (the old values)."""
+        super().annotate(rollout)
         rollout.values = self.critic(rollout.input_ids, rollout.attention_mask, rollout.completion_mask)
-        return rollout, metrics
 
-    def advantages(self, rollout: Rollout) -> Tensor:
-        """Token rewards, then GAE or eq 22; also fills ``rollout.token_rewards`` and ``rollout.returns``."""
+    def token_rewards(self, rollout: Rollout) -> Tensor:
+        """(B, T) rewards per token: the sequence reward on the last token, minus ``kl_coef`` x KL with
+        ``kl_in_reward``."""
         mask = rollout.completion_mask
         token_rewards = last_token_rewards(rollout.rewards, mask)  # (B, T)
         if self.hparams.kl_in_reward and rollout.ref_logprobs is not None:
             kl = kl_penalty(rollout.old_logprobs, rollout.ref_logprobs, kind=self.hparams.reward_kl_estimator)
             token_rewards = token_rewards - self.kl_coef * torch.where(mask.bool(), kl, 0.0)
-        rollout.token_rewards = token_rewards
-        adv, rollout.returns = self._estimate(token_rewards, rollout.values, mask)
-        if not self.hparams.whiten_advantages:
-            return adv
-        return whiten(adv, mask) if adv.dim() == 2 else whiten(adv)
+        return token_rewards
+
+    def advantages(self, rollout: Rollout) -> Targets:
+        """GAE (eq 8) or eq 22 over :meth:`token_rewards`, with the critic's targets as ``returns``."""
+        mask = rollout.completion_mask
+        adv, ret = self._estimate(self.token_rewards(rollout), rollout.values, mask)
+        if self.hparams.whiten_advantages:
+            adv = whiten(adv, mask) if adv.dim() == 2 else whiten(adv)
+        return Targets(adv, ret)
 
     def _gae(self, token_rewards: Tensor, values: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
         adv = gae(token_rewards, values, mask, gamma=self.hparams.gamma, lam=self.hparams.lam)  # (B, T)
@@ -183,26 +188,7 @@ class PPO(OnPolicyModule):
         metrics.update(policy_loss=policy_loss, value_loss=v_loss,
                        explained_variance=explained_variance(values.detach(), mb.returns, mask),
                        value_mean=aggregate(values.detach(), mask, "token"))
+        if self._penalised:  # eq 19's d: the last forward of the update (later steps overwrite earlier ones)
+            self.record(penalty_kl=float(metrics["approx_kl_old"]), penalty_beta=self.penalty_beta)
         loss = policy_loss + hp.vf_coef * v_loss
         return LossOutput(loss, {k: v.detach() for k, v in metrics.items()})
-
-    def update(self, rollout: Rollout) -> dict[str, float]:
-        """The base update; under ``kl_penalty`` also ``penalty_kl``, KL(pi_old || pi) after it (eq 19's d)."""
-        metrics = super().update(rollout)
-        if self._penalised:
-            with torch.no_grad():
-                new = self._score(rollout, self.policy.token_logprobs)
-            metrics["penalty_kl"] = approx_kl(new, rollout.old_logprobs, rollout.completion_mask).item()
-            metrics["penalty_beta"] = float(self.penalty_beta)
-        return metrics
-
-    # ------------------------------------------------------------------ state
-    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        super().on_save_checkpoint(checkpoint)
-        checkpoint["lit_reason"].update(entropy_coef=self.entropy_coef, penalty_beta=self.penalty_beta)
-
-    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        super().on_load_checkpoint(checkpoint)
-        state = checkpoint.get("lit_reason", {})
-        self.entropy_coef = state.get("entropy_coef", self.entropy_coef)
-        self.penalty_beta = state.get("penalty_beta", self.penalty_beta)

@@ -26,41 +26,23 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-import torch
 from torch import Tensor
 
-from lit_reason.advantages import (
-    batch_mean_baseline,
-    ema_update,
-    group_mean_baseline,
-    leave_one_out_baseline,
-)
+from lit_reason.advantages.group import BASELINES as GROUP_BASELINES
+from lit_reason.advantages.group import ema_update, zero_baseline
 from lit_reason.advantages.normalize import (
     REWARD_NORMALIZERS,
     RunningMoments,
     ema_moments_update,
     ema_normalize,
 )
-from lit_reason.algorithms.base import LossOutput, OnPolicyModule
+from lit_reason.algorithms.base import LossOutput, OnPolicyModule, Targets
 from lit_reason.algorithms.guards import group_relative_errors
 from lit_reason.losses.policy import policy_gradient
 from lit_reason.rollout import Rollout
 
 Baseline = Callable[[Tensor, Tensor], Tensor]
-
-
-def zero_baseline(rewards: Tensor, group: Tensor, *, value: float = 0.0) -> Tensor:
-    """A baseline of ``value`` for every sample (``none``: 0; ``constant``: ``baseline_value``)."""
-    return torch.full_like(rewards, value)
-
-
-STATELESS_BASELINES: dict[str, Baseline] = {
-    "none": zero_baseline,
-    "batch_mean": batch_mean_baseline,
-    "group_mean": group_mean_baseline,
-    "leave_one_out": leave_one_out_baseline,
-}
-BASELINES = (*STATELESS_BASELINES, "constant", "ema")
+BASELINES = (*GROUP_BASELINES, "constant", "ema")
 REWARD_NORMS = (*REWARD_NORMALIZERS, "ema")
 
 
@@ -75,6 +57,8 @@ class REINFORCE(OnPolicyModule):
         reward_norm: Normalise rewards before the baseline: ``batch``, ``ema``, ``quantile`` or None.
         **kwargs: Everything of :class:`OnPolicyModule` (policy, rewards, sampling, kl_coef, ...).
     """
+
+    checkpointed = (*OnPolicyModule.checkpointed, "baseline_ema", "reward_moments")
 
     def __init__(
         self,
@@ -100,7 +84,7 @@ class REINFORCE(OnPolicyModule):
             raise ValueError(f"{type(self).__name__}: " + "; ".join(errors))
         stateful: dict[str, Baseline] = {"constant": partial(zero_baseline, value=baseline_value),
                                          "ema": self._ema_baseline}
-        self._baseline = {**STATELESS_BASELINES, **stateful}[baseline]
+        self._baseline = {**GROUP_BASELINES, **stateful}[baseline]
         norms = {None: lambda r: r, **REWARD_NORMALIZERS, "ema": self._ema_normalize}
         self._normalize: Callable[[Tensor], Tensor] = norms[reward_norm]
         self.baseline_ema: Tensor | None = None  # state of the ema baseline
@@ -113,13 +97,14 @@ class REINFORCE(OnPolicyModule):
         return prev.expand_as(rewards)
 
     def _ema_normalize(self, rewards: Tensor) -> Tensor:
-        state = self.reward_moments or RunningMoments(rewards.mean(), rewards.var(unbiased=False))
+        first = RunningMoments(rewards.mean(), rewards.var(unbiased=False))
+        state = first if self.reward_moments is None else RunningMoments(*self.reward_moments)  # a tuple if resumed
         self.reward_moments = ema_moments_update(state, rewards, decay=self.hparams.ema_decay)
         return ema_normalize(rewards, self.reward_moments)
 
-    def advantages(self, rollout: Rollout) -> Tensor:
+    def advantages(self, rollout: Rollout) -> Targets:
         rewards = self._normalize(rollout.rewards)
-        return rewards - self._baseline(rewards, rollout.group)  # (B,)
+        return Targets(rewards - self._baseline(rewards, rollout.group))  # (B,)
 
     def loss(self, minibatch: Rollout) -> LossOutput:
         stats = self.logprob_stats(minibatch)
@@ -127,18 +112,6 @@ class REINFORCE(OnPolicyModule):
         metrics: dict[str, Tensor] = {}
         loss = self.finish_loss(per_token, stats, minibatch, metrics)
         return LossOutput(loss, {k: v.detach() for k, v in metrics.items()})
-
-    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        super().on_save_checkpoint(checkpoint)
-        moments = None if self.reward_moments is None else tuple(self.reward_moments)
-        checkpoint["lit_reason"].update(baseline_ema=self.baseline_ema, reward_moments=moments)
-
-    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        super().on_load_checkpoint(checkpoint)
-        state = checkpoint.get("lit_reason", {})
-        self.baseline_ema = state.get("baseline_ema")
-        moments = state.get("reward_moments")
-        self.reward_moments = None if moments is None else RunningMoments(*moments)
 
 
 class RLOO(REINFORCE):

@@ -70,7 +70,8 @@ def test_weights_scale_the_per_token_loss():
 
 def test_on_policy_hf_sampler_needs_no_correction():
     m = module(is_correction="token")
-    rollout, metrics = m.collect([{"prompt": "1+2=", "answer": "3"}, {"prompt": "4+4=", "answer": "8"}])
+    rollout, _ = m.collect([{"prompt": "1+2=", "answer": "3"}, {"prompt": "4+4=", "answer": "8"}])
+    metrics = m._correct_sampler(rollout)  # what annotate records
     # the HF sampler and the learner agree (same weights, same kernels): weights ~1, mismatch ~0
     assert metrics["is/weight_mean"] == pytest.approx(1.0, abs=1e-4)
     assert abs(metrics["is/sampler_kl"]) < 1e-6
