@@ -63,12 +63,17 @@ def test_sequence_level_advantage_eq22():
     assert_close(ret, torch.tensor([[1.05, 1.05, 0.0]]), **TOL)
 
 
+def lengths(prompts, completions, **columns):
+    """A reward that is never all zero (unlike ``sevens`` on an untrained model): the critic has targets."""
+    return [len(c) / 4 for c in completions]
+
+
 @pytest.mark.parametrize("options", [
     {"policy_loss": "dual_clip", "critic": "separate", "entropy_coef": 0.01},
     {"policy_loss": "kl_penalty", "critic": "frozen", "advantage_level": "sequence", "kl_coef": 0.05},
 ])
 def test_options_train_with_epochs_and_minibatches(options):
-    m = make(update_epochs=2, minibatch_size=4, **options)
+    m = make(update_epochs=2, minibatch_size=4, rewards=["tests.algorithms.test_ppo.lengths"], **options)
     head0 = [p.detach().clone() for p in m.critic.head.parameters()]
     policy0 = [p.detach().clone() for p in m.policy.parameters()]
     trainer = L.Trainer(max_steps=8, logger=False, enable_progress_bar=False, enable_model_summary=False,
@@ -95,9 +100,8 @@ def test_bad_options_are_named():
 
 def test_reward_side_kl_defaults_to_k1_and_other_estimators_are_checked():
     # the default must equal the k1 result of test_token_rewards_gae_and_returns
-    r = rollout()
-    make(kl_coef=0.1, gamma=1.0, lam=1.0, whiten_advantages=False).advantages(r)
-    assert_close(r.token_rewards, torch.tensor([[-0.05, 1.1, 0.0]]), **TOL)
+    m = make(kl_coef=0.1, gamma=1.0, lam=1.0, whiten_advantages=False)
+    assert_close(m.token_rewards(rollout()), torch.tensor([[-0.05, 1.1, 0.0]]), **TOL)
     with pytest.warns(UserWarning, match="reward_kl_estimator='k3'"):
         make(kl_coef=0.1, reward_kl_estimator="k3")
     with pytest.raises(ValueError, match="reward_kl_estimator must be one of"):
