@@ -3,7 +3,7 @@
 One module covers the self-training family of report sec 6.4-6.13, which differ in the filter and the
 expert: ReST (alg 4, :class:`ThresholdFilter`), ReST-EM (eq 54-55, :class:`BinaryRewardFilter` with
 ``restart_from_base``), RAFT (alg 6, :class:`TopKPerPrompt`), RSF (eq 64, :class:`CorrectDedup`), STaR
-(alg 3, :class:`STaRFilter`), Expert Iteration (alg 5, ``expert: best_of_n`` or ``verifier_beam``) and,
+(alg 3, :class:`STaRFilter`), Expert Iteration (alg 5, ``expert: best_of_n``, ``verifier_beam`` or ``mcts``) and,
 in :mod:`lit_reason.algorithms.vstar`, V-STaR (alg 7). With a ``teacher`` it is distillation: the teacher
 grows, the ``policy`` (student) learns.
 
@@ -25,13 +25,15 @@ import torch
 from tqdm import tqdm
 
 from lit_reason.algorithms.checkpointing import load_run_state, save_run_state
+from lit_reason.algorithms.checkpointing import plain as plain_settings
 from lit_reason.algorithms.evaluation import columns_of, validate_batch
 from lit_reason.algorithms.filters import (
     BinaryRewardFilter,
     Prompt,
     Sample,
     SampleFilter,
-    read_samples,
+    grown_key,
+    read_current_samples,
     write_samples,
 )
 from lit_reason.algorithms.nonfinite import METRIC as NONFINITE_METRIC
@@ -64,7 +66,14 @@ def _expert_beam(module: SelfTrainingModule, prompts: list[Prompt], columns: dic
     return [[c.completion] for c in choices]
 
 
-EXPERTS = {"sample": _expert_sample, "best_of_n": _expert_best_of_n, "verifier_beam": _expert_beam}
+def _expert_mcts(module: SelfTrainingModule, prompts: list[Prompt], columns: dict) -> list[list[str]]:
+    choices = search.mcts(module.grow_sampler, prompts, module.reward, module.mcts, columns=columns,
+                          generator=module.generator)
+    return [[c.completion] for c in choices]
+
+
+EXPERTS = {"sample": _expert_sample, "best_of_n": _expert_best_of_n, "verifier_beam": _expert_beam,
+           "mcts": _expert_mcts}
 
 
 class SelfTrainingModule(L.LightningModule):
@@ -79,17 +88,20 @@ class SelfTrainingModule(L.LightningModule):
         verifier: Reward that defines ``correct`` (score >= 1), the grow accuracy and validation accuracy.
         sampling: Grow sampling; ``sampling.n`` is K, the samples per prompt (N of best-of-N).
         val_sampling: Sampling of the sampled validation metrics; default ``sampling``.
-        expert: ``sample`` (K samples per prompt), ``best_of_n`` (eq 57) or ``verifier_beam`` (eq 58, with
-            the reward as V): the generator of Expert Iteration (alg 5).
+        expert: ``sample`` (K samples per prompt), ``best_of_n`` (eq 57), ``verifier_beam`` (eq 58, with
+            the reward as V) or ``mcts`` (alg 9, the reward as value): the generator of Expert Iteration
+            (alg 5).
         beam: Settings of ``verifier_beam``.
+        mcts: Settings of ``mcts`` (``value: rollout`` scores sampled completions with the reward).
         teacher: Grows instead of ``policy`` (distillation); frozen, never saved in checkpoints.
         sft_epochs: SFT passes over an iteration's kept set.
         sft_batch_size: Kept samples per SFT optimizer step.
         restart_from_base: ReST-EM (eq 55): each iteration fine-tunes the starting weights (optimizer moments
             and learning-rate schedule reset) on the new set instead of continuing from the last iteration's.
         max_iterations: Stop fitting after this many iterations; None leaves it to the trainer.
-        output_dir: Where ``iteration_{i}.jsonl`` (the kept set) is written; an existing file is read back
-            instead of regenerated, so a resumed run repeats no generation.
+        output_dir: Where ``iteration_{i}.jsonl`` (the kept set) is written, with a key of the settings and
+            rows that grew it; an existing file with the same key is read back instead of regenerated (a
+            resumed run repeats no generation), one with another key is regenerated with a warning.
         generation_batch_size: Prompts per generation call (the progress bar advances per call).
         progress_bar: Show a tqdm bar while growing.
         max_grad_norm: Gradient clipping norm.
@@ -111,6 +123,7 @@ class SelfTrainingModule(L.LightningModule):
         val_sampling: SamplingParams | None = None,
         expert: str = "sample",
         beam: search.BeamSettings | None = None,
+        mcts: search.MCTSSettings | None = None,
         teacher: Policy | None = None,
         sft_epochs: int = 1,
         sft_batch_size: int = 16,
@@ -149,6 +162,7 @@ class SelfTrainingModule(L.LightningModule):
         self.val_sampling = val_sampling
         self.expert = EXPERTS[expert]
         self.beam = beam or search.BeamSettings()
+        self.mcts = mcts or search.MCTSSettings(value="rollout")
         self.optimizer_settings = optimizer or OptimizerSettings()
         self.generator = torch.Generator().manual_seed(seed)
         # Plain attributes, not self.hparams: a subclass's save_hyperparameters records only its own arguments.
@@ -248,12 +262,13 @@ class SelfTrainingModule(L.LightningModule):
         t0 = time.perf_counter()
         path = os.path.join(self.output_dir, f"iteration_{self.iteration}.jsonl")
         metrics: dict[str, float] = {}
-        if os.path.exists(path):
-            kept = read_samples(path)  # resumed: this iteration's set was grown before the interruption
-        else:
+        # Reused only when grown from the same settings and rows (a resumed run); otherwise regenerated.
+        key = grown_key(plain_settings(self.hparams), batch, self.iteration)
+        kept = read_current_samples(path, key)
+        if kept is None:
             samples = self.grow(batch)
             kept = self.select(samples)
-            write_samples(path, kept)
+            write_samples(path, kept, key)
             plain = [s for s in samples if s.hinted_prompt is None]
             scored = [s.reward for s in plain if s.reward is not None]
             metrics.update({
@@ -277,7 +292,7 @@ class SelfTrainingModule(L.LightningModule):
         validate_batch(self, batch, batch_idx, self.val_sampling or self.sampling)
 
     def configure_optimizers(self) -> dict:
-        return self.optimizer_settings.build(self.policy)
+        return self.optimizer_settings.build(self.policy, self.trainer.max_steps)
 
     @property
     def nonfinite_skips(self) -> int:

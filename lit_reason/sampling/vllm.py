@@ -78,6 +78,7 @@ class VLLMEngine:
     Raises:
         ImportError: vLLM is not installed (``pip install "lit-reason[vllm]"``).
         RuntimeError: No CUDA device.
+        ValueError: ``sleep_level`` 2 with a LoRA policy.
     """
 
     def __init__(self, policy: Policy, settings: VLLMSettings) -> None:
@@ -87,6 +88,9 @@ class VLLMEngine:
             raise ImportError('engine "vllm" needs vLLM: pip install "lit-reason[vllm]"') from e
         if not torch.cuda.is_available():
             raise RuntimeError('engine "vllm" needs a CUDA GPU; use engine "hf" on CPU')
+        if policy.uses_lora and settings.sleep_level == 2:
+            raise ValueError("VLLMSettings.sleep_level 2 discards the base weights, which a LoRA policy never "
+                             "sends again; use sleep_level 1")
         self._vllm, self.policy, self.settings = vllm, policy, settings
         self.policy_version = -1  # the exported weights are version 0, but sync once to be sure
         self._dir = tempfile.TemporaryDirectory(prefix="lit_reason_vllm_")
@@ -115,7 +119,9 @@ class VLLMEngine:
         if self.policy.uses_lora:
             path = os.path.join(self._dir.name, f"adapter_v{version}")
             self.policy.model.save_pretrained(path)  # peft writes the adapter alone
-            self._lora = self._vllm.lora.request.LoRARequest(f"policy_v{version}", version + 1, path)
+            from vllm.lora.request import LoRARequest
+
+            self._lora = LoRARequest(f"policy_v{version}", version + 1, path)
         else:
             model = self.llm.llm_engine.model_executor.driver_worker.worker.model_runner.model
             model.load_weights((name, p.detach()) for name, p in self.policy.model.state_dict().items())

@@ -20,7 +20,9 @@ from lightning.pytorch.callbacks import Callback
 from lit_reason.policy import Policy
 from lit_reason.tiny import TinyConfig
 
-pytestmark = pytest.mark.ddp
+# Several CLI processes per test: on a loaded 2-core machine one test took 9 min (load average 14), past the
+# suite's 10-minute default; an idle CI machine runs it in a fraction of that.
+pytestmark = [pytest.mark.ddp, pytest.mark.timeout(1800)]
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = {"model": "tiny", "tiny": {"hidden_size": 32, "num_layers": 1, "num_heads": 2, "intermediate_size": 64}}

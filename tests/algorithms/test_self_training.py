@@ -92,6 +92,7 @@ def test_one_iteration_raises_validation_accuracy(sft_policy, tmp_path, name, fi
 
 def test_resume_reads_the_iteration_file_instead_of_growing(sft_policy, tmp_path, monkeypatch):
     start_policy, _ = sft_policy
+    run(start_policy, tmp_path, rows=GROW[:4])  # grows iteration_0.jsonl and records its key
     # a wrong answer no model would grow: only the file can teach it
     rows = [{"index": 0, "prompt": "3+4=", "completion": "9", "reward": 1.0, "correct": True, "answer": "7"}]
     (tmp_path / "iteration_0.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
@@ -100,11 +101,24 @@ def test_resume_reads_the_iteration_file_instead_of_growing(sft_policy, tmp_path
         raise AssertionError("grow must not run when the iteration file exists")
 
     monkeypatch.setattr(SelfTrainingModule, "grow", no_grow)
-    module = run(start_policy, tmp_path, rows=GROW[:4])
+    module = run(start_policy, tmp_path, rows=GROW[:4])  # same settings and rows: a resumed run
     assert module.iteration == 1
     logp = module.policy.token_logprobs(*module.policy.encode_pairs(["3+4="], ["9"])).logprobs
     start_logp = start_policy.token_logprobs(*start_policy.encode_pairs(["3+4="], ["9"])).logprobs
     assert logp.sum() > start_logp.sum()  # trained on the file's row
+
+
+def test_iteration_file_of_other_data_or_settings_is_regenerated(sft_policy, tmp_path):
+    # Re-running with another train_size (other rows) or other settings used to reuse the old set silently.
+    start_policy, _ = sft_policy
+    run(start_policy, tmp_path, rows=GROW[:4])
+    first = (tmp_path / "iteration_0.jsonl.key").read_text()
+    with pytest.warns(UserWarning, match="iteration_0.jsonl was grown by another config or other data"):
+        run(start_policy, tmp_path, rows=GROW[4:8])
+    assert (tmp_path / "iteration_0.jsonl.key").read_text() != first
+    assert {s.prompt for s in read_samples(str(tmp_path / "iteration_0.jsonl"))} <= {r["prompt"] for r in GROW[4:8]}
+    with pytest.warns(UserWarning, match="grown by another config"):
+        run(start_policy, tmp_path, rows=GROW[4:8], sft_epochs=1)
 
 
 def test_malformed_iteration_file_names_file_and_line(tmp_path):
@@ -153,13 +167,14 @@ def test_teacher_grows_and_student_learns(sft_policy, tmp_path):
         torch.testing.assert_close(v, teacher_state[k], atol=0, rtol=0)
 
 
-@pytest.mark.parametrize("expert", ["best_of_n", "verifier_beam"])
+@pytest.mark.parametrize("expert", ["best_of_n", "verifier_beam", "mcts"])
 def test_expert_iteration_keeps_one_expert_answer_per_prompt(sft_policy, tmp_path, expert):
     start_policy, _ = sft_policy
-    from lit_reason.sampling.search import BeamSettings
+    from lit_reason.sampling.search import BeamSettings, MCTSSettings
 
     module = run(start_policy, tmp_path, rows=GROW[:32], filter=ThresholdFilter(tau=1.0), expert=expert,
-                 beam=BeamSettings(beam_width=2, expansions=2, step="tokens", step_tokens=2, max_steps=2))
+                 beam=BeamSettings(beam_width=2, expansions=2, step="tokens", step_tokens=2, max_steps=2),
+                 mcts=MCTSSettings(simulations=3, expansions=2, step="tokens", step_tokens=2, max_new_tokens=8))
     kept = read_samples(str(tmp_path / "iteration_0.jsonl"))
     assert kept and len({k.index for k in kept}) == len(kept) <= 32  # at most one (the expert's) per prompt
     assert all(k.reward >= 1.0 for k in kept)
