@@ -96,8 +96,8 @@ class SelfTrainingModule(L.LightningModule):
         teacher: Grows instead of ``policy`` (distillation); frozen, never saved in checkpoints.
         sft_epochs: SFT passes over an iteration's kept set.
         sft_batch_size: Kept samples per SFT optimizer step.
-        restart_from_base: ReST-EM (eq 55): each iteration fine-tunes the starting weights (optimizer moments
-            and learning-rate schedule reset) on the new set instead of continuing from the last iteration's.
+        restart_from_base: ReST-EM (eq 55): each iteration fine-tunes the starting weights (optimizer reset)
+            on the new set instead of continuing from the last iteration's.
         max_iterations: Stop fitting after this many iterations; None leaves it to the trainer.
         output_dir: Where ``iteration_{i}.jsonl`` (the kept set) is written, with a key of the settings and
             rows that grew it; an existing file with the same key is read back instead of regenerated (a
@@ -229,14 +229,10 @@ class SelfTrainingModule(L.LightningModule):
     # ------------------------------------------------------------------ improve
     def improve(self, kept: list[dict[str, Any]]) -> float:
         """``sft_epochs`` x minibatches of token-mean NLL steps on the kept rows; returns the mean loss."""
-        opt, sched, size = self._optimizer(), self.lr_schedulers(), self.sft_batch_size
         if self._base_state is not None:
-            # ReST-EM restarts from the base: weights, Adam moments and the LR schedule (its warmup) all anew.
             self.policy.load_state_dict(self._base_state)
-            opt.state.clear()
-            if sched.last_epoch > 0:
-                sched.last_epoch = -1
-                sched.step()  # step 0's learning rate, set on the param groups as at the start of training
+            self._optimizer().state.clear()
+        opt, sched, size = self._optimizer(), self.lr_schedulers(), self.sft_batch_size
         losses = []
         for _ in range(self.sft_epochs):
             order = torch.randperm(len(kept), generator=self.generator).tolist()
