@@ -13,6 +13,8 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from lit_reason.paths import missing_local
+
 # Internal key carrying a JSONL row's line number from reading to validation; removed by validate_rows.
 _LINE = "__row__"
 
@@ -53,6 +55,7 @@ def read_rows(source: str, *, split: str | None = "train") -> list[dict[str, Any
         DatasetFormatError: The file is not JSON/JSONL where it should be, the split does not exist, or
             ``datasets`` is needed but not installed.
     """
+    check_source(source)
     if source.endswith(".jsonl"):
         return _read_jsonl(source)
     if source.endswith(".json"):
@@ -73,6 +76,26 @@ def read_rows(source: str, *, split: str | None = "train") -> list[dict[str, Any
             ) from e
         return pq.read_table(source).to_pylist()
     return _read_datasets(source, split)
+
+
+SUPPORTED = ".jsonl, .json, .parquet, a `datasets` directory (save_to_disk) or a hub name 'owner/name[@split]'"
+
+
+def check_source(source: str) -> None:
+    """Fails at once, naming ``source``, when it looks local but does not exist or has an unknown extension.
+
+    Called before any ``datasets`` import or hub lookup, so ``data/trian`` or ``data/train.txt`` is a
+    one-line error rather than a stalled network request.
+
+    Raises:
+        DatasetFormatError: naming the path and the supported formats.
+    """
+    name = split_source(source)[0]
+    if missing_local(source):
+        raise DatasetFormatError(f"{name}: no such file or directory (supported: {SUPPORTED})")
+    ext = os.path.splitext(name)[1]
+    if os.path.isfile(name) and ext not in (".jsonl", ".json", ".parquet"):
+        raise DatasetFormatError(f"{name}: unsupported file type {ext or '(none)'!r} (supported: {SUPPORTED})")
 
 
 def _read_datasets(source: str, split: str | None) -> list[dict[str, Any]]:

@@ -7,7 +7,7 @@ from typing import Any
 import lightning as L
 
 from lit_reason.datamodules.difficulty import FeatureDifficulty
-from lit_reason.datamodules.files import read_rows, validate_rows
+from lit_reason.datamodules.files import check_source, read_rows, validate_rows
 from lit_reason.datamodules.loader import RowLoader
 from lit_reason.datamodules.sampler import DifficultySampler
 from lit_reason.datamodules.tasks.arithmetic import ArithmeticTask
@@ -66,11 +66,17 @@ class PromptDataModule(L.LightningDataModule):
     ) -> None:
         super().__init__()
         if (train_file is None) == (synthetic is None):
-            raise ValueError(f"{type(self).__name__}: give exactly one of train_file and synthetic")
+            raise ValueError(
+                f"{type(self).__name__}: give exactly one of train_file and synthetic (for your own data: "
+                "train_file: FILE and synthetic: null)"
+            )
         if system_prompt is not None and not chat:
             raise ValueError(
                 f"{type(self).__name__}: system_prompt needs chat=True (plain prompts have no system role)"
             )
+        for source in (train_file, val_file):
+            if source is not None:
+                check_source(source)  # a mistyped path fails here, before the model loads
         self.train_file, self.val_file, self.synthetic = train_file, val_file, synthetic
         self.train_size, self.val_size = train_size, val_size
         self.batch_size, self.val_batch_size = batch_size, val_batch_size

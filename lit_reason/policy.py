@@ -22,6 +22,7 @@ from lit_reason.logprobs import TokenStats, chunked_token_logprobs
 from lit_reason.nn.lean import make_lean
 from lit_reason.offload import DiskOffload
 from lit_reason.packing import PackedBatch, pack_shared_prefix
+from lit_reason.paths import missing_local
 from lit_reason.tiny import TinyConfig, char_tokenizer, tiny_llama
 
 Prompt = str | list[dict[str, str]]
@@ -328,11 +329,14 @@ def _load(
         return tok, tiny_llama(tok, tiny).to(dtype)
     if tiny is not None:
         raise ValueError(f"Policy.tiny is only used with model='tiny', not model={source!r}")
+    if missing_local(source):  # before transformers turns a typo into a hub lookup and a repo-id error
+        raise FileNotFoundError(
+            f"Policy.model: {source!r} does not exist (a local directory saved with save_pretrained, a .gguf "
+            "file, a hub id 'owner/name' or 'tiny'); if an earlier stage writes it, run that stage first"
+        )
     kwargs: dict[str, Any] = {"dtype": dtype}
     path = source
     if source.endswith(".gguf"):
-        if not os.path.isfile(source):
-            raise FileNotFoundError(f"Policy.model: GGUF file {source!r} does not exist")
         path, kwargs["gguf_file"] = os.path.dirname(os.path.abspath(source)), os.path.basename(source)
     tok_kwargs = {"gguf_file": kwargs["gguf_file"]} if "gguf_file" in kwargs and tokenizer is None else {}
     tok = AutoTokenizer.from_pretrained(tokenizer or path, **tok_kwargs)

@@ -18,6 +18,7 @@ from torch import Tensor
 
 from lit_reason.algorithms.checkpointing import plain_hyperparameters
 from lit_reason.algorithms.evaluation import check_pass_k, columns_of, validate_batch
+from lit_reason.algorithms.guards import kl_errors
 from lit_reason.algorithms.optim import OptimizerSettings
 from lit_reason.logprobs import TokenStats
 from lit_reason.losses import aggregate, approx_kl, kl_penalty
@@ -121,6 +122,7 @@ class OnPolicyModule(L.LightningModule):
             errors.append(f"loss_aggregation must be one of {sorted(MICRO_SHARES)}, got {loss_aggregation!r}")
         if kl_coef < 0:
             errors.append(f"kl_coef must be >= 0, got {kl_coef}")
+        errors += kl_errors(kl_estimator)
         if is_correction not in IS_WEIGHTS:
             errors.append(f"is_correction must be one of {sorted(IS_WEIGHTS)}, got {is_correction!r}")
         if is_cap <= 0:

@@ -38,6 +38,7 @@ from lit_reason.advantages.variants import (
     weighted_group_normalized,
 )
 from lit_reason.algorithms.base import LossOutput, OnPolicyModule
+from lit_reason.algorithms.guards import group_relative_errors
 from lit_reason.algorithms.objectives import OBJECTIVES
 from lit_reason.losses.policy import entropy_surrogate
 from lit_reason.rollout import Rollout
@@ -90,6 +91,10 @@ class GRPO(OnPolicyModule):
         super().__init__(*args, **kwargs)
         if eps_low < 0 or eps_high < 0:
             raise ValueError(f"GRPO: eps_low and eps_high must be >= 0, got {eps_low}, {eps_high}")
+        # Only GRPO's own advantage (eq 23) is relative to the group; subclasses with their own estimator
+        # (ReMax's greedy baseline, REINFORCE++'s batch normalisation) may draw one sample per prompt.
+        if type(self).advantages is GRPO.advantages and (errors := group_relative_errors(self.sampling)):
+            raise ValueError(f"{type(self).__name__}: " + "; ".join(errors))
         if sample_weight is not None and strata is not None:
             raise ValueError("GRPO: choose one of sample_weight (eq 29) and strata (hierarchical), not both")
         if group_size_alpha < 0 or (max_group_size is not None and max_group_size < 2):

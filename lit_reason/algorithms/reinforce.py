@@ -42,6 +42,7 @@ from lit_reason.advantages.normalize import (
     ema_normalize,
 )
 from lit_reason.algorithms.base import LossOutput, OnPolicyModule
+from lit_reason.algorithms.guards import group_relative_errors
 from lit_reason.losses.policy import policy_gradient
 from lit_reason.rollout import Rollout
 
@@ -93,6 +94,8 @@ class REINFORCE(OnPolicyModule):
             errors.append(f"reward_norm must be one of {REWARD_NORMS} or null, got {reward_norm!r}")
         if not 0.0 <= ema_decay < 1.0:
             errors.append(f"ema_decay must be in [0, 1), got {ema_decay}")
+        if baseline in ("group_mean", "leave_one_out"):
+            errors += group_relative_errors(self.sampling)
         if errors:
             raise ValueError(f"{type(self).__name__}: " + "; ".join(errors))
         stateful: dict[str, Baseline] = {"constant": partial(zero_baseline, value=baseline_value),

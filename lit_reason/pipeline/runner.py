@@ -105,7 +105,9 @@ def stage_cli_args(stage: Stage, run_dir: str, init_dir: str | None) -> list[str
             "enable_version_counter": False,
         },
     }
-    export = {"class_path": "lit_reason.callbacks.ExportPolicy", "init_args": {"dirpath": paths["export"]}}
+    # overwrite: the runner's state file, not the step count, decides whether a stage's export is current.
+    export = {"class_path": "lit_reason.callbacks.ExportPolicy",
+              "init_args": {"dirpath": paths["export"], "overwrite": True}}
     overrides = [o.replace("{run_dir}", run_dir).replace("{stage}", stage.name) for o in stage.overrides]
     args = ["--config", stage.config, *overrides]
     if init_dir is not None:

@@ -241,7 +241,7 @@ def test_runner_arguments_override_the_config_last(tmp_path):
     assert args[:3] == ["--config", str(tmp_path / "stage.yaml"), "--trainer.max_steps=0"]
     assert args[3] == '--model.init_args.policy={"init_args": {"model": "RUN/a/policy", "tiny": null}}'
     assert "--trainer.logger.init_args.name=b" in args and args[-1].startswith("--trainer.callbacks+=")
-    assert json.loads(args[-1].split("=", 1)[1])["init_args"] == {"dirpath": "RUN/b/policy"}
+    assert json.loads(args[-1].split("=", 1)[1])["init_args"] == {"dirpath": "RUN/b/policy", "overwrite": True}
 
 
 @pytest.mark.parametrize("name", ["r1", "r1_zero", "distill"])

@@ -1,0 +1,1 @@
+"""The pieces of the ``lit-reason`` command line (lit_reason/cli.py is the entry point)."""

@@ -1,0 +1,101 @@
+"""The real `lit-reason` command (a subprocess) on the mistakes a new user makes: each one line, exit 2.
+
+Every case fails before training (most before any model loads), so each costs one process start.
+"""
+
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GRPO = os.path.join(ROOT, "configs/grpo/quickstart.yaml")
+RLOO = os.path.join(ROOT, "configs/rloo/quickstart.yaml")
+TINY = "--model.init_args.policy.init_args.model=tiny"
+
+
+def lit_reason(*args, cwd, env=None):
+    """Runs the installed console script (as a user would), else ``python -m lit_reason.cli``."""
+    script = os.path.join(os.path.dirname(sys.executable), "lit-reason")
+    cmd = [script] if os.path.exists(script) else [sys.executable, "-m", "lit_reason.cli"]
+    return subprocess.run([*cmd, *args], cwd=cwd, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, **(env or {})})
+
+
+def one_line_error(out) -> str:
+    """The single `lit-reason: error:` line of a failed run (Lightning's "Seed set to" log aside)."""
+    lines = [ln for ln in out.stderr.splitlines() if ln.strip() and not ln.startswith("Seed set to")]
+    assert out.returncode == 2, out.stderr[-3000:]
+    assert len(lines) == 1 and lines[0].startswith("lit-reason: error: "), out.stderr[-3000:]
+    return lines[0]
+
+
+CASES = {
+    "negative lr": ([GRPO, TINY, "--model.init_args.optimizer.lr=-1"],
+                    "model.init_args.optimizer: OptimizerSettings.lr must be > 0, got -1.0"),
+    "n=0": ([GRPO, TINY, "--model.init_args.sampling.n=0"], "model.init_args.sampling: SamplingParams: n must be >= 1"),
+    "unknown reward": ([GRPO, TINY, "--model.init_args.rewards=[nonexistent]"], "unknown reward 'nonexistent'"),
+    "weight count": ([GRPO, TINY, "--model.init_args.reward_weights=[1,2]"], "2 weights for 1 reward functions"),
+    "loss_aggregation": ([GRPO, TINY, "--model.init_args.loss_aggregation=mean"],
+                         "loss_aggregation must be one of ['constant', 'sequence', 'token'], got 'mean'"),
+    "type": ([GRPO, TINY, "--model.init_args.sampling.n=abc"], "model.init_args.sampling.n: Expected a <class 'int'>"),
+    "unknown option": ([GRPO, TINY, "--model.init_args.kl_coeff=0.1"], "model.init_args: Option 'kl_coeff' is not accepted"),
+    # The SFT quickstart has not run in tmp_path: a local path, so no hub lookup and no repo-id rule.
+    "missing model dir": ([GRPO], "Policy.model: 'runs/quickstart/sft' does not exist"),
+    "missing data file": ([GRPO, TINY, "--data.init_args.synthetic=null", "--data.init_args.train_file=data/trian"],
+                          "data: data/trian: no such file or directory (supported: .jsonl, .json, .parquet"),
+    "data extension": ([GRPO, TINY, "--data.init_args.synthetic=null", "--data.init_args.train_file=data/train.txt"],
+                       "data: data/train.txt: unsupported file type '.txt' (supported: .jsonl"),
+    "train_file and synthetic": ([GRPO, TINY, "--data.init_args.train_file=data/train.jsonl"],
+                                 "for your own data: train_file: FILE and synthetic: null"),
+    # Silent no-ops: every group-relative advantage would be 0.
+    "grpo n=1": ([GRPO, TINY, "--model.init_args.sampling.n=1"], "GRPO: sampling.n must be >= 2"),
+    "grpo greedy": ([GRPO, TINY, "--model.init_args.sampling.temperature=0"], "GRPO: sampling.temperature 0 (greedy)"),
+    "rloo n=1": ([RLOO, TINY, "--model.init_args.sampling.n=1"], "RLOO: sampling.n must be >= 2"),
+    "kl_estimator with kl_coef 0": ([GRPO, TINY, "--model.init_args.kl_estimator=k4"],
+                                    "kl_estimator must be one of ['k1', 'k2', 'k3'], got 'k4'"),
+}
+
+
+@pytest.fixture(scope="module")
+def case_runs(tmp_path_factory):
+    """Every case's process, two at a time (the cost is the import of torch and Lightning, on 2 cores)."""
+    cwd = tmp_path_factory.mktemp("cases")
+    (cwd / "data").mkdir()
+    (cwd / "data/train.txt").write_text('{"prompt": "1+1=", "answer": "2"}\n')
+    (cwd / "data/train.jsonl").write_text('{"prompt": "1+1=", "answer": "2"}\n')
+    with ThreadPoolExecutor(2) as pool:
+        runs = {c: pool.submit(lit_reason, "fit", "--config", *args, cwd=cwd) for c, (args, _) in CASES.items()}
+        return {c: r.result() for c, r in runs.items()}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_option_error_is_one_line(case, case_runs):
+    line = one_line_error(case_runs[case])
+    assert CASES[case][1] in line, line
+
+
+def test_yaml_error_names_file_and_line(tmp_path):
+    (tmp_path / "bad.yaml").write_text("trainer:\n  max_steps: [1\n  log_every_n_steps: 1\n")
+    line = one_line_error(lit_reason("fit", "--config", "bad.yaml", cwd=tmp_path))
+    assert line.startswith("lit-reason: error: --config: bad.yaml, line 3, column") and "invalid YAML" in line, line
+    line = one_line_error(lit_reason("fit", "--config", "nope.yaml", cwd=tmp_path))
+    assert line == "lit-reason: error: --config: nope.yaml: no such file"
+
+
+@pytest.mark.parametrize("sub", ["test", "predict"])
+def test_removed_subcommands(sub, tmp_path):
+    line = one_line_error(lit_reason(sub, "--config", GRPO, cwd=tmp_path))
+    assert f"unknown subcommand {sub!r}; choose one of fit, validate" in line
+
+
+def test_help_imports_no_lightning(tmp_path):
+    # `lit-reason --help` used to take 8.6 s importing Lightning and transformers to print five lines.
+    code = ("import sys; from lit_reason.cli import main; main(['--help']); "
+            "assert not any(m.split('.')[0] in ('lightning', 'torch', 'transformers') for m in sys.modules), "
+            "sorted(m for m in sys.modules if m.startswith(('lightning', 'torch')))[:5]")
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "fit" in out.stdout and "validate" in out.stdout and "plot" in out.stdout and "pipeline" in out.stdout
