@@ -20,6 +20,7 @@ from lit_reason.algorithms.checkpointing import plain_hyperparameters
 from lit_reason.algorithms.evaluation import check_pass_k, columns_of, validate_batch
 from lit_reason.algorithms.guards import kl_errors
 from lit_reason.algorithms.optim import OptimizerSettings
+from lit_reason.batching import token_budget_batches
 from lit_reason.logprobs import TokenStats
 from lit_reason.losses import aggregate, approx_kl, kl_penalty
 from lit_reason.losses.importance import sampler_mismatch_kl, sequence_is_weights, token_is_weights
@@ -63,6 +64,9 @@ class OnPolicyModule(L.LightningModule):
         update_epochs: Passes over each rollout (K).
         minibatch_size: Samples per optimizer step; None means the whole rollout.
         micro_batch_size: Samples per forward/backward (gradient accumulation); None means the minibatch.
+        micro_batch_tokens: Instead of ``micro_batch_size``, split each minibatch by a budget of positions
+            per forward (``lit_reason/batching.py``): samples sorted by length, each micro-batch at most this
+            many ``count x (longest prompt + longest completion)`` positions. Same gradients, less padding.
         score_batch_size: Samples per no-grad scoring pass (the reference's log-probs, eq 132's pi_old);
             None means ``micro_batch_size``. These passes keep no activations for a backward, so a larger
             value costs little memory (on CPU, one prompt's group per pass was still the fastest).
@@ -79,8 +83,10 @@ class OnPolicyModule(L.LightningModule):
         pack_groups: Score the samples of a prompt in one packed row (prompt once, no completion padding;
             ``lit_reason/packing.py``); the values are the padded layout's.
         is_correction: Importance-sampling correction for a sampler that differs from the learner
-            (vLLM, stale weights; eq 132): ``none``, ``token`` (per-token truncated ratio) or ``sequence``
-            (truncated product). It costs one no-grad forward per rollout to recompute ``pi_old``.
+            (vLLM, stale weights; eq 132): ``none``, ``token`` (per-token truncated ratio, TIS), ``sequence``
+            (truncated product) or ``auto`` (``token`` when the sampler is not the learner, i.e.
+            ``sampler.is_learner`` is False, else ``none``). It costs one no-grad forward per rollout to
+            recompute ``pi_old``; the mismatch is logged as ``train/sampler_kl``.
         is_cap: Truncation of the importance weights.
         val_pass_k: k's of the unbiased ``val/pass@k`` (each <= the validation samples per prompt);
             ``val/pass@n`` is always reported.
@@ -97,6 +103,7 @@ class OnPolicyModule(L.LightningModule):
         update_epochs: int = 1,
         minibatch_size: int | None = None,
         micro_batch_size: int | None = None,
+        micro_batch_tokens: int | None = None,
         score_batch_size: int | None = None,
         loss_aggregation: str = "token",
         kl_coef: float = 0.0,
@@ -108,7 +115,7 @@ class OnPolicyModule(L.LightningModule):
         generation_batch_size: int | None = None,
         seed: int = 0,
         pack_groups: bool = True,
-        is_correction: str = "none",
+        is_correction: str = "auto",
         is_cap: float = 2.0,
         val_pass_k: list[int] | None = None,
     ) -> None:
@@ -116,15 +123,18 @@ class OnPolicyModule(L.LightningModule):
         self.save_hyperparameters(ignore=["policy"])
         self.automatic_optimization = False
         errors = _check_positive(update_epochs=update_epochs, minibatch_size=minibatch_size,
-                                 micro_batch_size=micro_batch_size, score_batch_size=score_batch_size,
+                                 micro_batch_size=micro_batch_size, micro_batch_tokens=micro_batch_tokens,
+                                 score_batch_size=score_batch_size,
                                  max_nonfinite_skips=max_nonfinite_skips)
         if loss_aggregation not in MICRO_SHARES:
             errors.append(f"loss_aggregation must be one of {sorted(MICRO_SHARES)}, got {loss_aggregation!r}")
         if kl_coef < 0:
             errors.append(f"kl_coef must be >= 0, got {kl_coef}")
         errors += kl_errors(kl_estimator)
-        if is_correction not in IS_WEIGHTS:
-            errors.append(f"is_correction must be one of {sorted(IS_WEIGHTS)}, got {is_correction!r}")
+        if micro_batch_size is not None and micro_batch_tokens is not None:
+            errors.append("set micro_batch_size or micro_batch_tokens, not both")
+        if is_correction not in (*IS_WEIGHTS, "auto"):
+            errors.append(f"is_correction must be one of {sorted(IS_WEIGHTS) + ['auto']}, got {is_correction!r}")
         if is_cap <= 0:
             errors.append(f"is_cap must be > 0, got {is_cap}")
         try:
@@ -186,7 +196,7 @@ class OnPolicyModule(L.LightningModule):
         rollout.old_logprobs = rollout.sampler_logprobs
         if self.kl_coef > 0:
             rollout.ref_logprobs = self._score(rollout, self.policy.reference_logprobs)
-        is_metrics = self._correct_sampler(rollout) if self.hparams.is_correction != "none" else {}
+        is_metrics = self._correct_sampler(rollout) if self.is_correction != "none" else {}
         lengths = rollout.completion_mask.sum(1).float()
         metrics = {
             "reward": rollout.rewards.mean().item(),
@@ -217,6 +227,13 @@ class OnPolicyModule(L.LightningModule):
         return self.verifier(rollout.prompts, rollout.completions, **rollout.columns)
 
     @property
+    def is_correction(self) -> str:
+        """The eq 132 correction in effect: the option, with ``auto`` resolved against ``sampler.is_learner``."""
+        if self.hparams.is_correction != "auto":
+            return self.hparams.is_correction
+        return "none" if self.sampler.is_learner else "token"
+
+    @property
     def _logprob_temperature(self) -> float:
         return self.sampling.temperature if self.sampling.temperature > 0 else 1.0
 
@@ -242,12 +259,12 @@ class OnPolicyModule(L.LightningModule):
         """Eq 132: recomputes pi_old with the learner and weights tokens by the truncated pi_old / mu."""
         mask = rollout.completion_mask
         rollout.old_logprobs = self._score(rollout, self.policy.token_logprobs)
-        weights = IS_WEIGHTS[self.hparams.is_correction](rollout.old_logprobs, rollout.sampler_logprobs, mask,
+        weights = IS_WEIGHTS[self.is_correction](rollout.old_logprobs, rollout.sampler_logprobs, mask,
                                                          cap=self.hparams.is_cap)
         rollout.is_weights = weights if weights.dim() == 2 else weights[:, None].expand_as(mask).clone()
         return {
-            "is/weight_mean": aggregate(rollout.is_weights, mask, "token").item(),
-            "is/sampler_kl": sampler_mismatch_kl(rollout.old_logprobs, rollout.sampler_logprobs, mask).item(),
+            "is_weight_mean": aggregate(rollout.is_weights, mask, "token").item(),
+            "sampler_kl": sampler_mismatch_kl(rollout.old_logprobs, rollout.sampler_logprobs, mask).item(),
         }
 
     # ------------------------------------------------------------------ shared pieces of losses
@@ -315,11 +332,18 @@ class OnPolicyModule(L.LightningModule):
         """One epoch of optimizer-step minibatches of ``size`` samples (shuffled unless one holds them all)."""
         return rollout.minibatches(size, shuffle=size < len(rollout), generator=self.generator)
 
+    def micro_batches(self, mb: Rollout) -> Iterator[Rollout]:
+        """The forward/backward pieces of a minibatch: ``micro_batch_size`` samples, or a token budget."""
+        if self.hparams.micro_batch_tokens is None:
+            return mb.minibatches(self.hparams.micro_batch_size or len(mb), shuffle=False)
+        batches = token_budget_batches(mb.prompt_mask.sum(1), mb.completion_mask.sum(1),
+                                       self.hparams.micro_batch_tokens)
+        return (mb.select(idx) for idx in batches)
+
     def _accumulate(self, mb: Rollout) -> dict[str, float] | None:
         """Forward/backward over micro-batches of ``mb``; None (and no gradient) if a loss is non-finite."""
-        size = self.hparams.micro_batch_size or len(mb)
         sums: dict[str, float] = {}
-        for micro in mb.minibatches(size, shuffle=False):
+        for micro in self.micro_batches(mb):
             share = self.micro_share(micro, mb)
             out = self.loss(micro.trimmed())
             if not torch.isfinite(out.loss):

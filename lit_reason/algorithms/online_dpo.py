@@ -95,7 +95,7 @@ class OnlineDPO(OnPolicyModule):
             errors.append(f"sampling.n must be >= 2 to form pairs, got {self.sampling.n}")
         if self.kl_coef > 0:
             errors.append(f"kl_coef must be 0 (beta sets the pull to the reference), got {self.kl_coef}")
-        if hp.is_correction != "none":
+        if self.is_correction != "none":
             errors.append(f"is_correction must be 'none' (DPO does not use sampler ratios), got {hp.is_correction!r}")
         for key in ("minibatch_size", "micro_batch_size"):
             if hp[key] is not None and hp[key] % 2:

@@ -24,10 +24,16 @@ from lit_reason.sampling.processors import pick_tokens
 class HFSampler:
     """Generates rollouts with the policy's model.
 
+    ``is_learner`` is True: the sampler runs the learner's own weights and kernels, so its log-probabilities
+    are the learner's and ``is_correction: auto`` needs no eq 132 weights. A sampler with other weights or
+    kernels (vLLM, an asynchronous actor) sets it False, which turns truncated IS on by default.
+
     Args:
         policy: The policy whose model samples.
         batch_size: Prompts prefilled together (each then expands to n samples); None means all at once.
     """
+
+    is_learner = True
 
     def __init__(self, policy: Policy, *, batch_size: int | None = None) -> None:
         if batch_size is not None and batch_size < 1:

@@ -10,6 +10,7 @@ from lit_reason.algorithms import GRPO
 from lit_reason.policy import Policy
 from lit_reason.rollout import Rollout
 from lit_reason.sampling import SamplingParams
+from lit_reason.sampling.hf import HFSampler
 from lit_reason.tiny import TinyConfig
 
 
@@ -43,9 +44,9 @@ def test_token_weights_and_recomputed_old_logprobs(kind, shift, expected):
     assert_close(r.old_logprobs, learner, atol=1e-6, rtol=1e-6)
     mask = r.completion_mask.bool()
     assert_close(r.is_weights[mask], torch.full((int(mask.sum()),), expected), atol=1e-5, rtol=1e-5)
-    assert metrics["is/weight_mean"] == pytest.approx(expected, rel=1e-5)
+    assert metrics["is_weight_mean"] == pytest.approx(expected, rel=1e-5)
     # k3 of KL(mu || pi) with log(pi / mu) = shift on every token: (e^s - 1) - s
-    assert metrics["is/sampler_kl"] == pytest.approx(math.expm1(shift) - shift, rel=1e-4)
+    assert metrics["sampler_kl"] == pytest.approx(math.expm1(shift) - shift, rel=1e-4)
 
 
 def test_sequence_weights_truncate_the_product():
@@ -72,8 +73,8 @@ def test_on_policy_hf_sampler_needs_no_correction():
     m = module(is_correction="token")
     rollout, metrics = m.collect([{"prompt": "1+2=", "answer": "3"}, {"prompt": "4+4=", "answer": "8"}])
     # the HF sampler and the learner agree (same weights, same kernels): weights ~1, mismatch ~0
-    assert metrics["is/weight_mean"] == pytest.approx(1.0, abs=1e-4)
-    assert abs(metrics["is/sampler_kl"]) < 1e-6
+    assert metrics["is_weight_mean"] == pytest.approx(1.0, abs=1e-4)
+    assert abs(metrics["sampler_kl"]) < 1e-6
 
 
 def test_bad_option_names_it():
@@ -99,3 +100,30 @@ def test_score_batch_size_changes_the_passes_not_the_values():
 def test_score_batch_size_must_be_positive():
     with pytest.raises(ValueError, match="score_batch_size must be >= 1, got 0"):
         module(score_batch_size=0)
+
+
+class ShiftedSampler(HFSampler):
+    """A sampler that is not the learner: its log-probabilities are the learner's minus 0.5 per token."""
+
+    is_learner = False
+
+    def generate(self, *args, **kwargs):
+        rollout = super().generate(*args, **kwargs)
+        rollout.sampler_logprobs = rollout.sampler_logprobs - 0.5 * rollout.completion_mask
+        return rollout
+
+
+def test_auto_corrects_by_default_only_a_sampler_that_is_not_the_learner():
+    rows = [{"prompt": "1+2=", "answer": "3"}, {"prompt": "4+4=", "answer": "8"}]
+    m = module()  # is_correction defaults to auto
+    assert m.hparams.is_correction == "auto" and m.is_correction == "none"
+    rollout, metrics = m.collect(rows)
+    assert rollout.is_weights is None and "sampler_kl" not in metrics
+    m.sampler = ShiftedSampler(m.policy)
+    assert m.is_correction == "token"
+    rollout, metrics = m.collect(rows)
+    # log(pi / mu) = 0.5 on every token: TIS weight e^0.5 < cap 2, k3 mismatch (e^0.5 - 1) - 0.5
+    mask = rollout.completion_mask.bool()
+    assert_close(rollout.is_weights[mask], torch.full((int(mask.sum()),), math.exp(0.5)), atol=1e-4, rtol=1e-4)
+    assert metrics["sampler_kl"] == pytest.approx(math.expm1(0.5) - 0.5, rel=1e-3)
+    assert module(is_correction="none").is_correction == "none"
