@@ -70,12 +70,16 @@ def main(argv: list[str] | None = None) -> None:
         t = time.perf_counter()
         rows.append((name, run_stage(os.path.join(configs, folder, "quickstart.yaml"), *overrides),
                      time.perf_counter() - t))
-    base = sft["val/accuracy"]
+        print(f"pg_family: {_row(*rows[-1], sft['val/accuracy'])}", flush=True)  # progress, row by row
     print("\n| method | val/accuracy (greedy) | gain | val/accuracy_sampled | minutes |")
     print("|---|---|---|---|---|")
-    for name, m, seconds in rows:
-        print(f"| {name} | {m['val/accuracy']:.3f} | {m['val/accuracy'] - base:+.3f} | "
-              f"{m['val/accuracy_sampled']:.3f} | {seconds / 60:.1f} |")
+    for row in rows:
+        print(_row(*row, sft["val/accuracy"]))
+
+
+def _row(name: str, m: dict[str, float], seconds: float, base: float) -> str:
+    return (f"| {name} | {m['val/accuracy']:.3f} | {m['val/accuracy'] - base:+.3f} | "
+            f"{m['val/accuracy_sampled']:.3f} | {seconds / 60:.1f} |")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from lightning.pytorch.callbacks import Callback
 from typing_extensions import override
 
 from lit_reason.callbacks._state import in_fit
+from lit_reason.rollout import KeepsIterations
 
 log = logging.getLogger(__name__)
 
@@ -21,8 +22,9 @@ class CurriculumScheduler(Callback):
 
     - Difficulty of a prompt (eq 96): the rows' ``difficulty`` column, one of ``levels`` (ordered easy to hard).
     - Per-level accuracy: a sliding window of the last ``window`` samples of each level, read after every
-      iteration from ``pl_module.last_rollout.columns["difficulty"]`` and ``pl_module.last_correct`` (a (B,)
-      bool tensor; when None, ``last_rollout.rewards >= correct_reward``).
+      iteration from ``pl_module.last_iteration.rollout`` (:class:`~lit_reason.rollout.IterationRecord`):
+      its ``columns["difficulty"]`` and ``correct`` (a (B,) bool tensor; when None, ``rewards >=
+      correct_reward``).
     - Milestones (sec 7.7.4): levels unlock one at a time; level ``k+1`` opens once level ``k``'s window holds
       ``min_samples`` samples with accuracy >= ``thresholds[k]``.
     - Capability (eq 98, in level units): ``frontier + accuracy(frontier)``, the frontier being the hardest
@@ -118,9 +120,9 @@ class CurriculumScheduler(Callback):
     # ------------------------------------------------------------------ hooks
     @override
     def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
-        if not hasattr(pl_module, "last_rollout"):
-            raise TypeError(f"CurriculumScheduler needs a module that keeps `last_rollout` (and `last_correct`); "
-                            f"{type(pl_module).__name__} has none")
+        if not isinstance(pl_module, KeepsIterations):
+            raise TypeError(f"CurriculumScheduler needs a module that publishes `last_iteration` (every on-policy "
+                            f"module does); {type(pl_module).__name__} has none")
         if stage == "fit" and not callable(getattr(trainer.datamodule, "set_sampling_weights", None)):
             raise TypeError(f"CurriculumScheduler needs a datamodule with `set_sampling_weights` (PromptDataModule); "
                             f"got {type(trainer.datamodule).__name__}")
@@ -133,10 +135,11 @@ class CurriculumScheduler(Callback):
     def on_train_batch_end(
         self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any, batch_idx: int
     ) -> None:
-        rollout = pl_module.last_rollout
-        if not in_fit(trainer) or rollout is None:
+        record = pl_module.last_iteration
+        if not in_fit(trainer) or record is None:
             return
-        correct = pl_module.last_correct
+        rollout = record.rollout
+        correct = rollout.correct
         if correct is None:
             correct = rollout.rewards >= self.correct_reward
         if self.observe(list(rollout.columns["difficulty"]), correct.tolist()):

@@ -12,6 +12,7 @@ from typing_extensions import override
 
 from lit_reason.callbacks._state import in_fit, is_finite, metric
 from lit_reason.rewards.math.extract import extract_answer
+from lit_reason.rollout import KeepsIterations
 
 
 class HackingSignal(str, Enum):
@@ -37,7 +38,7 @@ class RewardHackingMonitor(Callback):
     - ``repetition``: ``train/repetition`` above ``max_repetition`` ("lengthy but meaningless reasoning").
     - ``unparsed_high_reward``: among the last rollout's samples with reward >= ``high_reward``, the fraction
       with no parseable final answer exceeds ``max_unparsed_frac`` (a format or length reward is being
-      gamed). Needs ``pl_module.last_rollout``; skipped for modules without one.
+      gamed). Reads ``pl_module.last_iteration.rollout``; skipped for modules that publish none.
 
     Monitoring only: it changes nothing in the module. Pair it with CheckpointRollback to act.
 
@@ -128,7 +129,8 @@ class RewardHackingMonitor(Callback):
     ) -> None:
         if not in_fit(trainer):
             return
-        rollout = getattr(pl_module, "last_rollout", None)  # optional: plain modules may not keep rollouts
+        record = pl_module.last_iteration if isinstance(pl_module, KeepsIterations) else None  # optional signal
+        rollout = None if record is None else record.rollout
         unparsed = None
         if rollout is not None and rollout.rewards is not None:
             unparsed = self.unparsed_fraction(list(rollout.completions), rollout.rewards.tolist())

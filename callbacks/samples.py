@@ -13,15 +13,17 @@ from lightning.pytorch.loggers import WandbLogger
 from typing_extensions import override
 
 from lit_reason.callbacks._state import in_fit
+from lit_reason.rollout import KeepsIterations
 
 FORMATS = ("jsonl", "csv")
 
 
 class SampleTableLogger(Callback):
-    """Every ``every_n_iterations`` iterations, logs the first ``max_rows`` samples of ``pl_module.last_rollout``.
+    """Every ``every_n_iterations`` iterations, logs the first ``max_rows`` samples of the last rollout.
 
-    Columns: ``iteration``, ``prompt``, ``completion``, ``reward``, then ``correct`` (from
-    ``pl_module.last_correct``) when known and each of ``extra_columns`` of the rollout (e.g. ``answer``).
+    It reads ``pl_module.last_iteration.rollout`` (:class:`~lit_reason.rollout.IterationRecord`). Columns:
+    ``iteration``, ``prompt``, ``completion``, ``reward``, then ``correct`` (the rollout's verifier verdicts)
+    when known and each of ``extra_columns`` of the rollout (e.g. ``answer``).
     With a ``WandbLogger`` the table goes to W&B (``log_table`` under ``key``); otherwise rows are appended
     to ``<dirpath>/samples.jsonl`` or ``samples.csv`` ("look at generations regularly", sec 8.7.3).
 
@@ -68,15 +70,16 @@ class SampleTableLogger(Callback):
 
     @override
     def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
-        if not hasattr(pl_module, "last_rollout"):
-            raise TypeError(f"SampleTableLogger needs a module that keeps `last_rollout`; "
-                            f"{type(pl_module).__name__} has none")
+        if not isinstance(pl_module, KeepsIterations):
+            raise TypeError(f"SampleTableLogger needs a module that publishes `last_iteration` (every on-policy "
+                            f"module does); {type(pl_module).__name__} has none")
         if self.dirpath is None:
             self.dirpath = trainer.log_dir or trainer.default_root_dir
 
     def rows(self, pl_module: L.LightningModule) -> tuple[list[str], list[list[Any]]]:
-        """Column names and rows of the table of ``pl_module.last_rollout``."""
-        rollout, correct = pl_module.last_rollout, pl_module.last_correct
+        """Column names and rows of the table of ``pl_module.last_iteration.rollout``."""
+        rollout = pl_module.last_iteration.rollout
+        correct = rollout.correct
         n = min(self.max_rows, len(rollout.completions))
         extras = [c for c in self.extra_columns if c in rollout.columns]
         columns = ["iteration", "prompt", "completion", "reward"] + (["correct"] if correct is not None else []) + extras
@@ -91,7 +94,7 @@ class SampleTableLogger(Callback):
     def on_train_batch_end(
         self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any, batch_idx: int
     ) -> None:
-        if not in_fit(trainer) or pl_module.last_rollout is None:
+        if not in_fit(trainer) or pl_module.last_iteration is None:
             return
         self.iterations += 1
         if self.iterations % self.every_n_iterations or not trainer.is_global_zero:

@@ -9,13 +9,16 @@ GRPO step of SmolLM2-135M, seconds of kernel time. Raising both thresholds keeps
 where the next micro-batch reuses them; the resident set then stays at its high-water mark, which is what
 peak memory counts anyway. This is the CPU analogue of the caching allocator PyTorch uses on GPUs.
 
-Applied once per process by :class:`lit_reason.policy.Policy`. ``LIT_REASON_CPU_ALLOC=system`` keeps the
-C library's defaults. No-op outside glibc (macOS, musl).
+Applied once per process at first use, by the first :meth:`lit_reason.policy.Policy.token_logprobs` with
+gradients on CPU (a training forward): building a Policy, inference, and runs on GPU leave the allocator
+alone. The change is logged. ``LIT_REASON_CPU_ALLOC=system`` keeps the C library's defaults. No-op outside
+glibc (macOS, musl).
 """
 
 from __future__ import annotations
 
 import ctypes
+import logging
 import os
 import platform
 
@@ -29,6 +32,7 @@ TRIM_THRESHOLD = 1 << 30
 ENV = "LIT_REASON_CPU_ALLOC"
 
 _applied: bool | None = None
+log = logging.getLogger(__name__)
 
 
 def keep_freed_memory() -> bool:
@@ -55,4 +59,7 @@ def keep_freed_memory() -> bool:
     _applied = bool(libc.mallopt(_M_MMAP_THRESHOLD, ctypes.c_int(MMAP_THRESHOLD))) and bool(
         libc.mallopt(_M_TRIM_THRESHOLD, ctypes.c_int(TRIM_THRESHOLD))
     )
+    if _applied:
+        log.info("cpu_alloc: glibc mmap/trim thresholds raised to %d MiB for this process, so freed training "
+                 "buffers are reused (%s=system keeps the defaults)", MMAP_THRESHOLD >> 20, ENV)
     return _applied

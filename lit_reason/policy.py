@@ -89,7 +89,6 @@ class Policy(nn.Module):
         super().__init__()
         if dtype not in _DTYPES:
             raise ValueError(f"Policy.dtype must be one of {sorted(_DTYPES)}, got {dtype!r}")
-        keep_freed_memory()  # process-wide, once: training reallocates the same blocks every micro-batch
         self.source = model
         self.tokenizer, self.model = _load(model, tokenizer, _DTYPES[dtype], tiny)
         if self.tokenizer.pad_token is None:
@@ -187,6 +186,8 @@ class Policy(nn.Module):
         Returns:
             ``TokenStats(logprobs (B, T), entropy (B, T) or None)``, zero where ``completion_mask`` is 0.
         """
+        if input_ids.device.type == "cpu" and torch.is_grad_enabled():
+            keep_freed_memory()  # first CPU training forward: process-wide, once (cpu_alloc.py)
         valid = completion_mask.bool()
         packed = self._pack(input_ids, attention_mask, completion_mask, group)
         if packed is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import torch
 from torch import Tensor
@@ -19,6 +19,8 @@ _TENSORS = (
     "group",
     "finished",
     "rewards",
+    "reward_none",
+    "correct",
     "token_rewards",
     "old_logprobs",
     "ref_logprobs",
@@ -48,6 +50,9 @@ class Rollout:
         completions: B decoded completions (special tokens removed).
         columns: The prompt rows' other columns (``answer``, ``tests``, ...), each a list of B values.
         rewards: (B,) scalar reward per sample.
+        reward_none: (B,) bool, True where no reward function could score the sample (it was given
+            ``none_reward``; counted in ``train/reward_none_frac``).
+        correct: (B,) bool, the verifier's verdict (score >= 1), when the module has a verifier.
         token_rewards: (B, T) per-token rewards, for methods that use them.
         old_logprobs: (B, T) log-probabilities under the policy that generated the batch.
         ref_logprobs: (B, T) log-probabilities under the reference policy.
@@ -68,6 +73,8 @@ class Rollout:
     completions: list[str]
     columns: dict[str, list[Any]] = field(default_factory=dict)
     rewards: Tensor | None = None
+    reward_none: Tensor | None = None
+    correct: Tensor | None = None
     token_rewards: Tensor | None = None
     old_logprobs: Tensor | None = None
     ref_logprobs: Tensor | None = None
@@ -115,21 +122,28 @@ class Rollout:
         return replace(self, **out)
 
     def minibatches(
-        self, size: int, *, shuffle: bool = True, generator: torch.Generator | None = None
+        self, size: int, *, shuffle: bool = True, generator: torch.Generator | None = None, block: int = 1
     ) -> Iterator[Rollout]:
         """Splits the rollout into minibatches of ``size`` samples (the last may be smaller).
 
         Args:
-            size: Samples per minibatch.
+            size: Samples per minibatch (a multiple of ``block``).
             shuffle: Permute samples first (with ``generator``, for reproducible runs).
             generator: RNG for the permutation.
+            block: Rows ``[k * block, (k + 1) * block)`` stay together and in order, e.g. 2 for interleaved
+                (chosen, rejected) pairs; blocks, not rows, are permuted.
         """
         if size < 1:
             raise ValueError(f"minibatch size must be >= 1, got {size}")
-        n = len(self)
+        if block < 1 or len(self) % block or (size % block and size < len(self)):
+            raise ValueError(f"minibatches of {size} rows in blocks of {block}: {len(self)} rows and the size "
+                             "must be multiples of the block")
+        n = len(self) // block
         order = torch.randperm(n, generator=generator) if shuffle else torch.arange(n)
-        for start in range(0, n, size):
-            yield self.select(order[start : start + size])
+        per = max(size // block, 1)
+        for start in range(0, n, per):
+            units = order[start : start + per]
+            yield self.select((units[:, None] * block + torch.arange(block)).flatten())
 
     def trimmed(self) -> Rollout:
         """Drops completion columns that are padding in every row (after selecting a minibatch)."""
@@ -178,3 +192,26 @@ class Rollout:
             total += int(p.group.max()) + 1 if len(p) else 0
         out["group"] = torch.cat([p.group + off for p, off in zip(parts, offsets)])
         return Rollout(**out)
+
+@dataclass(frozen=True)
+class IterationRecord:
+    """What callbacks may read about the last RL iteration: ``pl_module.last_iteration``.
+
+    Set by :class:`~lit_reason.algorithms.base.OnPolicyModule` at the end of each ``training_step``, so a
+    callback's ``on_train_batch_end`` sees the iteration just trained on; None before the first one.
+
+    Args:
+        iteration: Rollouts collected so far, this one included (``train/iteration``).
+        rollout: The rollout as collected and scored, before ``select``: every sample, with ``rewards``,
+            ``reward_none`` and, with a verifier, ``correct``.
+    """
+
+    iteration: int
+    rollout: Rollout
+
+
+@runtime_checkable
+class KeepsIterations(Protocol):
+    """A module that publishes :class:`IterationRecord` for callbacks (every on-policy module does)."""
+
+    last_iteration: IterationRecord | None

@@ -47,3 +47,25 @@ def test_large_blocks_come_from_the_heap_only_when_cached(choice, applied):
     env = {**os.environ, cpu_alloc.ENV: choice}
     out = subprocess.run([sys.executable, "-c", _PROBE], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.split() == [str(applied), str(applied)]
+
+
+_FIRST_USE = """
+import torch
+from lit_reason import cpu_alloc
+from lit_reason.policy import Policy
+from lit_reason.tiny import TinyConfig
+policy = Policy("tiny", tiny=TinyConfig(hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64))
+ids, mask, comp = policy.encode_pairs(["1+1="], ["2"])
+with torch.no_grad():
+    policy.token_logprobs(ids, mask, comp)
+print(cpu_alloc._applied)
+policy.token_logprobs(ids, mask, comp)
+print(cpu_alloc._applied)
+"""
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's mallopt")
+def test_applied_at_the_first_cpu_training_forward_not_when_building_a_policy():
+    env = {k: v for k, v in os.environ.items() if k != cpu_alloc.ENV}
+    out = subprocess.run([sys.executable, "-c", _FIRST_USE], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["None", "True"]  # building + no-grad scoring: untouched; training: applied

@@ -1,6 +1,6 @@
 """One LightningModule per method or family (DESIGN.md, "Algorithms")."""
 
-from lit_reason.algorithms.base import LossOutput, OnPolicyModule
+from lit_reason.algorithms.base import LossOutput, OnPolicyModule, Targets
 from lit_reason.algorithms.dapo import DAPO
 from lit_reason.algorithms.filters import (
     BinaryRewardFilter,
@@ -65,5 +65,6 @@ __all__ = [
     "VSTaR",
     "completion_nll",
     "SimPO",
+    "Targets",
     "sequence_logps",
 ]

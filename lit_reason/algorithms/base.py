@@ -1,25 +1,30 @@
-"""OnPolicyModule: collect a rollout, then K epochs x M minibatches of ``loss(minibatch)``.
+"""OnPolicyModule: one iteration is ``collect -> select -> annotate -> advantages -> update``.
 
-Subclasses (GRPO, PPO, REINFORCE, RLOO, ...) override ``advantages(rollout)`` and ``loss(minibatch)`` only.
-Everything else lives here once: generation, reward scoring, reference log-probabilities, minibatching,
-micro-batch accumulation, ``manual_backward``, gradient clipping, non-finite skipping, the metric
-vocabulary of DESIGN.md, and the state a checkpoint needs for an exact resume.
+``update`` (K epochs x minibatches of ``loss``, accumulation, ``manual_backward``, clipping, the non-finite
+guard) belongs to the base; ``select``, ``annotate``, ``advantages``, ``loss``, ``group_sizes`` and (to add
+per-prompt extras only) ``collect`` are the hooks a method overrides, and nothing else
+(``tests/algorithms/test_hooks.py`` walks the classes). Also here once: the metric vocabulary of DESIGN.md,
+the run state a checkpoint restores, and ``last_iteration``, the one place callbacks read rollouts.
+See docs/architecture.md.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import lightning as L
 import torch
 from torch import Tensor
 
-from lit_reason.algorithms.checkpointing import plain_hyperparameters
+from lit_reason.algorithms.checkpointing import load_run_state, save_run_state
 from lit_reason.algorithms.evaluation import check_pass_k, columns_of, validate_batch
 from lit_reason.algorithms.guards import kl_errors
+from lit_reason.algorithms.nonfinite import NonFiniteGuard
 from lit_reason.algorithms.optim import OptimizerSettings
+from lit_reason.algorithms.rounds import ReferenceRounds
+from lit_reason.algorithms.scoring import score_rollout
 from lit_reason.batching import token_budget_batches
 from lit_reason.logprobs import TokenStats
 from lit_reason.losses import aggregate, approx_kl, kl_penalty
@@ -27,7 +32,7 @@ from lit_reason.losses.importance import sampler_mismatch_kl, sequence_is_weight
 from lit_reason.policy import Policy
 from lit_reason.rewards.combine import RewardFn, WeightedSum
 from lit_reason.rewards.registry import get_reward
-from lit_reason.rollout import Rollout
+from lit_reason.rollout import IterationRecord, Rollout
 from lit_reason.sampling.hf import HFSampler
 from lit_reason.sampling.params import SamplingParams
 
@@ -46,6 +51,18 @@ class LossOutput(NamedTuple):
 
     loss: Tensor
     metrics: dict[str, Tensor]
+
+
+class Targets(NamedTuple):
+    """What ``advantages(rollout)`` returns.
+
+    Args:
+        advantages: (B,) per-sample or (B, T) per-token advantages (``rollout.advantages`` in the loss).
+        returns: (B, T) value targets for a critic (``rollout.returns``); None for critic-free methods.
+    """
+
+    advantages: Tensor
+    returns: Tensor | None = None
 
 
 class OnPolicyModule(L.LightningModule):
@@ -76,7 +93,8 @@ class OnPolicyModule(L.LightningModule):
         none_reward: Reward used for training when no reward function could score a sample (counted in
             ``train/reward_none_frac``).
         max_grad_norm: Gradient clipping norm.
-        max_nonfinite_skips: Consecutive non-finite minibatch losses tolerated before training stops.
+        max_nonfinite_skips: Consecutive non-finite losses tolerated before training stops
+            (``lit_reason/algorithms/nonfinite.py``: each is skipped and counted in ``train/nonfinite_skipped``).
         optimizer: AdamW settings.
         generation_batch_size: Prompts generated together; None means the whole batch.
         seed: Seed of the sampling RNG (its state is checkpointed).
@@ -91,6 +109,12 @@ class OnPolicyModule(L.LightningModule):
         val_pass_k: k's of the unbiased ``val/pass@k`` (each <= the validation samples per prompt);
             ``val/pass@n`` is always reported.
     """
+
+    #: Module attributes the run state checkpoints (``checkpoint["lit_reason"]``); subclasses extend it.
+    checkpointed: ClassVar[tuple[str, ...]] = ("generator", "iteration", "kl_coef", "nonfinite")
+    #: Consecutive rows of the selected rollout that must share a minibatch, in order (2 when ``select``
+    #: returns interleaved (chosen, rejected) pairs); minibatch sizes must then be multiples of it.
+    keep_together: ClassVar[int] = 1
 
     def __init__(
         self,
@@ -122,10 +146,10 @@ class OnPolicyModule(L.LightningModule):
         super().__init__()
         self.save_hyperparameters(ignore=["policy"])
         self.automatic_optimization = False
-        errors = _check_positive(update_epochs=update_epochs, minibatch_size=minibatch_size,
-                                 micro_batch_size=micro_batch_size, micro_batch_tokens=micro_batch_tokens,
-                                 score_batch_size=score_batch_size,
-                                 max_nonfinite_skips=max_nonfinite_skips)
+        counts = dict(update_epochs=update_epochs, minibatch_size=minibatch_size, micro_batch_size=micro_batch_size,
+                      micro_batch_tokens=micro_batch_tokens, score_batch_size=score_batch_size,
+                      max_nonfinite_skips=max_nonfinite_skips)
+        errors = [f"{k} must be >= 1, got {v}" for k, v in counts.items() if v is not None and v < 1]
         if loss_aggregation not in MICRO_SHARES:
             errors.append(f"loss_aggregation must be one of {sorted(MICRO_SHARES)}, got {loss_aggregation!r}")
         if kl_coef < 0:
@@ -133,6 +157,9 @@ class OnPolicyModule(L.LightningModule):
         errors += kl_errors(kl_estimator)
         if micro_batch_size is not None and micro_batch_tokens is not None:
             errors.append("set micro_batch_size or micro_batch_tokens, not both")
+        if micro_batch_tokens is not None and self.keep_together > 1:  # a length sort would split the pairs
+            errors.append(f"micro_batch_tokens is not available to {type(self).__name__} (its samples come in "
+                          f"blocks of {self.keep_together}); use micro_batch_size")
         if is_correction not in (*IS_WEIGHTS, "auto"):
             errors.append(f"is_correction must be one of {sorted(IS_WEIGHTS) + ['auto']}, got {is_correction!r}")
         if is_cap <= 0:
@@ -155,22 +182,61 @@ class OnPolicyModule(L.LightningModule):
         self.optimizer_settings = optimizer or OptimizerSettings()
         self.generator = torch.Generator().manual_seed(seed)
         self.iteration = 0
-        self.nonfinite_skips = 0
-        self.last_rollout: Rollout | None = None
-        self.last_correct: Tensor | None = None
-        self.last_reward_none: Tensor | None = None
-        self._consecutive_skips = 0
+        self.nonfinite = NonFiniteGuard(max_nonfinite_skips, owner=type(self).__name__)
+        self.last_iteration: IterationRecord | None = None  # what callbacks read (rollout.IterationRecord)
+        self.reference_rounds: ReferenceRounds | None = None  # iterative methods refresh the reference
+        self._records: dict[str, float] = {}
         if kl_coef > 0:
             policy.init_reference()
 
     # ------------------------------------------------------------------ hooks for subclasses
-    def advantages(self, rollout: Rollout) -> Tensor:
-        """Advantages for the rollout, (B,) or (B, T). Subclasses implement their estimator."""
+    def select(self, rollout: Rollout) -> Rollout:
+        """Drops, filters, reorders or pairs the scored samples before anything else is computed on them.
+
+        Runs under ``torch.no_grad`` after ``collect``: ``rollout`` has ``rewards``, ``reward_none``,
+        ``correct`` and ``old_logprobs``, no reference log-probs or values (``annotate`` runs on the selection
+        only). Return ``rollout.select(index)`` or a new rollout (DAPO may ``collect`` more and
+        ``Rollout.concat``). An empty selection trains nothing that iteration. Report drops with
+        :meth:`record`; callbacks still see the whole rollout in ``last_iteration``.
+        """
+        return rollout
+
+    def annotate(self, rollout: Rollout) -> None:
+        """Fills no-grad, per-sample extras of the selected rollout in place, under ``torch.no_grad``.
+
+        The base attaches ``ref_logprobs`` (when ``kl_coef > 0``) and the eq 132 ``is_weights`` (with
+        ``is_correction``). Overrides call ``super().annotate(rollout)`` first, then add theirs (a critic's
+        ``values``, PRM scores). It must not change the samples (that is ``select``'s job).
+        """
+        if self.kl_coef > 0:
+            rollout.ref_logprobs = self._score(rollout, self.policy.reference_logprobs)
+        if self.is_correction != "none":
+            self.record(**self._correct_sampler(rollout))
+
+    def advantages(self, rollout: Rollout) -> Targets:
+        """The training targets of the annotated rollout: :class:`Targets` ``(advantages, returns=None)``.
+
+        A pure function of the rollout's tensors apart from a method's own running statistics (an EMA
+        baseline); it must not write into ``rollout`` (the base stores the targets). Required.
+        """
         raise NotImplementedError(f"{type(self).__name__} must implement advantages(rollout)")
 
     def loss(self, minibatch: Rollout) -> LossOutput:
-        """Loss of one (micro-)batch. Subclasses implement their objective."""
+        """Loss of one (micro-)batch, with ``advantages`` (and ``returns``) filled. Required.
+
+        Build it from :meth:`logprob_stats` and :meth:`finish_loss` (KL penalty, IS weights, aggregation);
+        return a :class:`LossOutput` whose metrics are detached (logged as ``train/<name>``). A non-finite
+        loss is skipped and counted by the base.
+        """
         raise NotImplementedError(f"{type(self).__name__} must implement loss(minibatch)")
+
+    @property
+    def nonfinite_skips(self) -> int:  # train/nonfinite_skipped, since the start of the run
+        return self.nonfinite.skips
+
+    def record(self, **metrics: float) -> None:
+        """Adds diagnostics of the current iteration, logged once as ``train/<name>`` (e.g. from ``select``)."""
+        self._records.update({k: float(v) for k, v in metrics.items()})
 
     def group_sizes(self, rows: list[dict[str, Any]]) -> list[int] | None:
         """Samples per prompt row; None means ``sampling.n`` for every row (adaptive GRPO overrides it)."""
@@ -179,52 +245,21 @@ class OnPolicyModule(L.LightningModule):
     # ------------------------------------------------------------------ collection
     @torch.no_grad()
     def collect(self, rows: list[dict[str, Any]]) -> tuple[Rollout, dict[str, float]]:
-        """Generates, scores and attaches reference log-probabilities; returns the rollout and metrics."""
+        """Generates and scores the rows' samples; returns the rollout and its metrics.
+
+        A hook only for per-prompt work that needs the raw rows (ReMax's greedy baseline): extend it by
+        calling ``super().collect(rows)`` first. Per-sample extras belong in ``annotate``.
+        """
         t0 = time.perf_counter()
         rollout = self.sampler.generate(
             [r["prompt"] for r in rows], self.sampling, columns=columns_of(rows), generator=self.generator,
             counts=self.group_sizes(rows),
         )
         gen_s = time.perf_counter() - t0
-        components = self.reward.score_components(rollout.prompts, rollout.completions, **rollout.columns)
-        totals = self.reward.combine(components)
-        none = torch.tensor([t is None for t in totals])
-        self.last_reward_none = none  # (B,) True where no reward function could score the sample
-        rollout.rewards = torch.tensor(
-            [self.hparams.none_reward if t is None else t for t in totals], dtype=torch.float32, device=self.device
-        )
         rollout.old_logprobs = rollout.sampler_logprobs
-        if self.kl_coef > 0:
-            rollout.ref_logprobs = self._score(rollout, self.policy.reference_logprobs)
-        is_metrics = self._correct_sampler(rollout) if self.is_correction != "none" else {}
-        lengths = rollout.completion_mask.sum(1).float()
-        metrics = {
-            "reward": rollout.rewards.mean().item(),
-            "reward_std": rollout.rewards.std().item() if len(rollout) > 1 else 0.0,
-            "reward_none_frac": none.float().mean().item(),
-            "completion_len": lengths.mean().item(),
-            "repetition": _repetition(rollout).item(),
-            "perf/rollout_tokens_per_s": lengths.sum().item() / max(gen_s, 1e-9),
-        }
-        for name, scores in components.items():
-            scored = [s for s in scores if s is not None]
-            metrics[f"reward/{name}"] = sum(scored) / len(scored) if scored else float("nan")
-        metrics.update(is_metrics)
-        self.last_correct = None
-        if self.verifier is not None:
-            ok = [s is not None and s >= 1.0 for s in self._verifier_scores(rollout, components)]
-            metrics["accuracy"] = sum(ok) / len(ok)
-            self.last_correct = torch.tensor(ok)
-        self.last_rollout = rollout  # read by callbacks (curriculum, sample tables); replaced every iteration
+        metrics = score_rollout(rollout, self.reward, self.verifier, none_reward=self.hparams.none_reward)
+        metrics["perf/rollout_tokens_per_s"] = rollout.completion_mask.sum().item() / max(gen_s, 1e-9)
         return rollout, metrics
-
-    def _verifier_scores(self, rollout: Rollout, components: dict[str, list[float | None]]) -> list[float | None]:
-        # The default verifier is also the default reward (math_accuracy, code_pass_rate): reuse its scores
-        # rather than verify (or run in the sandbox) every completion a second time.
-        for name, fn in zip(self.reward.names, self.reward.funcs, strict=True):
-            if fn is self.verifier:
-                return components[name]
-        return self.verifier(rollout.prompts, rollout.completions, **rollout.columns)
 
     @property
     def is_correction(self) -> str:
@@ -296,10 +331,24 @@ class OnPolicyModule(L.LightningModule):
     # ------------------------------------------------------------------ training
     def training_step(self, batch: list[dict[str, Any]], batch_idx: int) -> None:
         t0 = time.perf_counter()
+        self._records = {}
         rollout, metrics = self.collect(batch)
-        rollout.advantages = self.advantages(rollout)
-        metrics.update(self.update(rollout))
+        with torch.no_grad():
+            selected = self.select(rollout)
+            if len(selected):
+                self.annotate(selected)
+        if len(selected):
+            targets = self.advantages(selected)
+            if not isinstance(targets, Targets):
+                raise TypeError(f"{type(self).__name__}.advantages must return Targets(advantages, returns), "
+                                f"got {type(targets).__name__}")
+            selected.advantages, selected.returns = targets
+        metrics.update(self.update(selected))
+        metrics.update(self._records)
         self.iteration += 1
+        self.last_iteration = IterationRecord(self.iteration, rollout)
+        if self.reference_rounds is not None:
+            self.reference_rounds.after_iteration(self.iteration)
         metrics["iteration"] = float(self.iteration)
         metrics["perf/step_s"] = time.perf_counter() - t0
         logged = {k if k.startswith("perf/") else f"train/{k}": float(v) for k, v in metrics.items()}
@@ -314,7 +363,7 @@ class OnPolicyModule(L.LightningModule):
         size = self.hparams.minibatch_size or len(rollout)
         sums: dict[str, float] = {}
         steps = 0
-        for _ in range(self.hparams.update_epochs):
+        for _ in range(self.hparams.update_epochs if len(rollout) else 0):
             for mb in self.minibatches(rollout, size):
                 out = self._accumulate(mb)
                 if out is None:
@@ -324,13 +373,14 @@ class OnPolicyModule(L.LightningModule):
                 for k, v in out.items():
                     sums[k] = sums.get(k, 0.0) + float(v)
         result = {k: v / steps for k, v in sums.items()} if steps else {}
-        result["nonfinite_skipped"] = float(self.nonfinite_skips)
+        result["nonfinite_skipped"] = float(self.nonfinite.skips)
         result["kl_coef"] = float(self.kl_coef)
         return result
 
     def minibatches(self, rollout: Rollout, size: int) -> Iterator[Rollout]:
         """One epoch of optimizer-step minibatches of ``size`` samples (shuffled unless one holds them all)."""
-        return rollout.minibatches(size, shuffle=size < len(rollout), generator=self.generator)
+        return rollout.minibatches(size, shuffle=size < len(rollout), generator=self.generator,
+                                   block=self.keep_together)
 
     def micro_batches(self, mb: Rollout) -> Iterator[Rollout]:
         """The forward/backward pieces of a minibatch: ``micro_batch_size`` samples, or a token budget."""
@@ -344,26 +394,17 @@ class OnPolicyModule(L.LightningModule):
         """Forward/backward over micro-batches of ``mb``; None (and no gradient) if a loss is non-finite."""
         sums: dict[str, float] = {}
         for micro in self.micro_batches(mb):
+            if not micro.completion_mask.any():  # e.g. all masked by DAPO's overlong filter: adds 0 either way
+                continue
             share = self.micro_share(micro, mb)
             out = self.loss(micro.trimmed())
-            if not torch.isfinite(out.loss):
-                self._skip(f"non-finite loss {out.loss.item()} at iteration {self.iteration}")
+            if not self.nonfinite.check(out.loss, f"at iteration {self.iteration}"):
+                self.optimizers().zero_grad(set_to_none=True)  # drop the earlier micro-batches' gradients
                 return None
             self.manual_backward(out.loss * share)
             for k, v in {"loss": out.loss, **out.metrics}.items():
                 sums[k] = sums.get(k, 0.0) + float(v.detach()) * float(share)
-        self._consecutive_skips = 0
         return sums
-
-    def _skip(self, reason: str) -> None:
-        self.optimizers().zero_grad(set_to_none=True)
-        self.nonfinite_skips += 1
-        self._consecutive_skips += 1
-        if self._consecutive_skips > self.hparams.max_nonfinite_skips:
-            raise RuntimeError(
-                f"{type(self).__name__}: {self._consecutive_skips} consecutive non-finite losses ({reason}); "
-                "lower the learning rate or add CheckpointRollback"
-            )
 
     def _clip_and_step(self, opt: Any, sched: Any) -> float:
         params = [p for p in self.parameters() if p.grad is not None]
@@ -382,32 +423,8 @@ class OnPolicyModule(L.LightningModule):
         return self.optimizer_settings.build(self)
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        plain_hyperparameters(checkpoint)
-        checkpoint["lit_reason"] = {
-            "generator": self.generator.get_state(),
-            "iteration": self.iteration,
-            "kl_coef": self.kl_coef,
-            "nonfinite_skips": self.nonfinite_skips,
-        }
+        save_run_state(self, checkpoint)
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        state = checkpoint.get("lit_reason", {})
-        if "generator" in state:
-            self.generator.set_state(state["generator"])
-        self.iteration = state.get("iteration", 0)
-        self.kl_coef = state.get("kl_coef", self.kl_coef)
-        self.nonfinite_skips = state.get("nonfinite_skips", 0)
-
-
-def _check_positive(**values: int | None) -> list[str]:
-    return [f"{k} must be >= 1, got {v}" for k, v in values.items() if v is not None and v < 1]
-
-
-def _repetition(rollout: Rollout, n: int = 4) -> Tensor:
-    """Mean fraction of repeated token n-grams per completion (0 = none repeated), a degeneration signal."""
-    fracs = []
-    for ids, m in zip(rollout.completion_ids.tolist(), rollout.completion_mask.sum(1).tolist()):
-        grams = [tuple(ids[i : i + n]) for i in range(max(int(m) - n + 1, 0))]
-        fracs.append(1.0 - len(set(grams)) / len(grams) if grams else 0.0)
-    return torch.tensor(sum(fracs) / max(len(fracs), 1))
+        load_run_state(self, checkpoint)
 

@@ -70,6 +70,15 @@ class DAPO(GRPO):
         self._draws = 0
         self._prompts = 0
 
+    def select(self, rollout: Rollout) -> Rollout:
+        """Overlong shaping, then dynamic sampling: an empty rollout (no update) until the batch is full."""
+        self.record(**self.shape(rollout))
+        if not self.hparams.dynamic_sampling:
+            return rollout
+        out, metrics = self.draw(rollout, prompts=int(rollout.group.unique().numel()))
+        self.record(**metrics)
+        return out if out is not None else rollout.select(torch.zeros(0, dtype=torch.long))
+
     def shape(self, rollout: Rollout) -> dict[str, float]:
         """Soft overlong punishment and overlong filter, in place; returns their metrics."""
         hp, metrics = self.hparams, {}

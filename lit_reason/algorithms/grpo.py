@@ -37,7 +37,7 @@ from lit_reason.advantages.variants import (
     stratified_group_normalized,
     weighted_group_normalized,
 )
-from lit_reason.algorithms.base import LossOutput, OnPolicyModule
+from lit_reason.algorithms.base import LossOutput, OnPolicyModule, Targets
 from lit_reason.algorithms.guards import group_relative_errors
 from lit_reason.algorithms.objectives import OBJECTIVES
 from lit_reason.losses.policy import entropy_surrogate
@@ -69,6 +69,7 @@ class GRPO(OnPolicyModule):
     """
 
     kl_in_loss = True
+    checkpointed = (*OnPolicyModule.checkpointed, "entropy_coef")  # EntropyMonitor may have moved it
 
     def __init__(
         self,
@@ -126,7 +127,10 @@ class GRPO(OnPolicyModule):
                                      max_size=hp.max_group_size or 4 * self.sampling.n)
         return sizes.tolist()
 
-    def advantages(self, rollout: Rollout) -> Tensor:
+    def advantages(self, rollout: Rollout) -> Targets:
+        return Targets(self._group_advantages(rollout))
+
+    def _group_advantages(self, rollout: Rollout) -> Tensor:
         hp = self.hparams
         if hp.sample_weight == "novelty":
             return weighted_group_normalized(rollout.rewards, rollout.group, _novelty(rollout))
@@ -148,13 +152,6 @@ class GRPO(OnPolicyModule):
         loss = self.finish_loss(per_token, stats, mb, metrics, kl_in_loss=self.kl_in_loss)
         return LossOutput(loss, {k: v.detach() for k, v in metrics.items()})
 
-    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        super().on_save_checkpoint(checkpoint)
-        checkpoint["lit_reason"]["entropy_coef"] = self.entropy_coef  # EntropyMonitor may have moved it
-
-    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        super().on_load_checkpoint(checkpoint)
-        self.entropy_coef = checkpoint.get("lit_reason", {}).get("entropy_coef", self.entropy_coef)
 
 
 def _column_value(row: dict[str, Any], name: str, option: str) -> Any:

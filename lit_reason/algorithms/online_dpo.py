@@ -19,14 +19,12 @@ completions and must be even, so that a pair never straddles two minibatches.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import torch
 from torch import Tensor
 
-from lit_reason.algorithms.base import MICRO_SHARES, LossOutput, OnPolicyModule
+from lit_reason.algorithms.base import MICRO_SHARES, LossOutput, OnPolicyModule, Targets
 from lit_reason.algorithms.preference import reward_metrics
+from lit_reason.algorithms.rounds import ReferenceRounds
 from lit_reason.losses import aggregate, kl_penalty
 from lit_reason.losses.preference import dpo_loss
 from lit_reason.rollout import Rollout
@@ -68,6 +66,10 @@ def preference_pairs(
 class OnlineDPO(OnPolicyModule):
     """Online DPO: DPO on (best, worst) pairs of the policy's own samples, scored by ``rewards``.
 
+    Hooks: ``select`` pairs each prompt's best and worst sample (interleaved, kept together in minibatches),
+    ``annotate`` scores the pairs under the reference, ``advantages`` is +1 on chosen and -1 on rejected
+    rows (the direction DPO pushes each; ``loss`` reads it to match the pairs).
+
     Args:
         beta: Inverse temperature of DPO's implicit reward (eq 32).
         label_smoothing: Conservative DPO: probability in [0, 0.5) that a pair's order is wrong.
@@ -78,6 +80,9 @@ class OnlineDPO(OnPolicyModule):
             ``kl_coef`` must stay 0 (``beta`` holds the policy to the reference) and ``is_correction``
             ``none``.
     """
+
+    checkpointed = (*OnPolicyModule.checkpointed, "reference_rounds")
+    keep_together = 2  # a (chosen, rejected) pair never straddles two minibatches
 
     def __init__(self, *args, beta: float = 0.1, label_smoothing: float = 0.0, min_reward_gap: float = 0.0,
                  ref_update_every: int | None = None, **kwargs) -> None:
@@ -100,37 +105,47 @@ class OnlineDPO(OnPolicyModule):
         for key in ("minibatch_size", "micro_batch_size"):
             if hp[key] is not None and hp[key] % 2:
                 errors.append(f"{key} must be even (it counts completions; a pair is two), got {hp[key]}")
-        if ref_update_every is not None and ref_update_every < 1:
-            errors.append(f"ref_update_every must be >= 1 or None, got {ref_update_every}")
-        if ref_update_every is not None and self.policy.uses_lora:
-            errors.append("ref_update_every needs a policy without LoRA (the LoRA reference is the frozen base)")
         if errors:
             raise ValueError(f"{name}: " + "; ".join(errors))
         self.micro_share = MICRO_SHARES["sequence"]  # the DPO loss is a mean over pairs
         self.policy.init_reference()
-        self.ref_round = 0
+        self.reference_rounds = ReferenceRounds(self.policy, ref_update_every, owner=name)
+
+    @property
+    def ref_round(self) -> int:
+        """Reference rounds completed (the reference is the policy of that many rounds ago)."""
+        return self.reference_rounds.round
 
     # ------------------------------------------------------------------ hooks
     def pairs(self, rollout: Rollout) -> tuple[Tensor, int]:
         """Row indices of the pairs (chosen, rejected interleaved) and the number of groups without one."""
-        unscored = self.last_reward_none
-        valid = None if unscored is None or len(unscored) != len(rollout) else ~unscored.to(rollout.group.device)
+        valid = None if rollout.reward_none is None else ~rollout.reward_none.to(rollout.group.device)
         return preference_pairs(rollout.rewards, rollout.group, min_gap=self.hparams.min_reward_gap, valid=valid)
 
-    def advantages(self, rollout: Rollout) -> Tensor:
-        """+1 on chosen samples, -1 on rejected ones, 0 on samples in no pair: the direction DPO pushes."""
-        index, _ = self.pairs(rollout)
-        signs = torch.zeros(len(rollout), device=rollout.rewards.device)
-        signs[index[0::2]], signs[index[1::2]] = 1.0, -1.0
-        return signs
+    def select(self, rollout: Rollout) -> Rollout:
+        """The (best, worst) pair of each prompt, interleaved; unscored samples are never paired."""
+        index, skipped = self.pairs(rollout)
+        self.record(pairs=len(index) // 2, tied_groups=skipped, ref_round=self.ref_round)
+        return rollout.select(index)
+
+    def annotate(self, rollout: Rollout) -> None:
+        """The reference's log-probabilities of the pairs, at temperature 1 (see the module docstring)."""
+        rollout.ref_logprobs = self._score(rollout, self._reference_logprobs)
+
+    def advantages(self, rollout: Rollout) -> Targets:
+        """+1 on chosen rows (even positions), -1 on rejected ones (odd): the direction DPO pushes each."""
+        signs = torch.ones(len(rollout), device=rollout.rewards.device)
+        signs[1::2] = -1.0
+        return Targets(signs)
 
     def loss(self, minibatch: Rollout) -> LossOutput:
         mb = minibatch
         stats = self.policy.token_logprobs(mb.input_ids, mb.attention_mask, mb.completion_mask, entropy=True,
                                            group=self._group(mb))
         mask = mb.completion_mask
+        chosen = mb.advantages > 0  # (2P,) pairs stay interleaved, so the i-th chosen meets the i-th rejected
         logps, ref = stats.logprobs.sum(1), mb.ref_logprobs.sum(1)  # (2P,), summed over completion tokens
-        out = dpo_loss(logps[0::2], logps[1::2], ref[0::2], ref[1::2], beta=self.hparams.beta,
+        out = dpo_loss(logps[chosen], logps[~chosen], ref[chosen], ref[~chosen], beta=self.hparams.beta,
                        label_smoothing=self.hparams.label_smoothing)
         metrics = reward_metrics(out, paired=True)
         metrics["kl"] = aggregate(kl_penalty(stats.logprobs.detach(), mb.ref_logprobs, kind=self.hparams.kl_estimator),
@@ -138,50 +153,9 @@ class OnlineDPO(OnPolicyModule):
         metrics["entropy"] = aggregate(stats.entropy, mask, "token")
         return LossOutput(out.loss, {k: v.detach() for k, v in metrics.items()})
 
-    # ------------------------------------------------------------------ update over pairs
-    def update(self, rollout: Rollout) -> dict[str, float]:
-        """DPO steps over the rollout's pairs; minibatches hold whole pairs (shuffled pair by pair)."""
-        index, skipped = self.pairs(rollout)
-        n_pairs = len(index) // 2
-        info = {"pairs": float(n_pairs), "tied_groups": float(skipped), "ref_round": float(self.ref_round),
-                "nonfinite_skipped": float(self.nonfinite_skips), "kl_coef": float(self.kl_coef)}
-        if n_pairs == 0:
-            return info
-        pairs = rollout.select(index)
-        pairs.ref_logprobs = self._score(pairs, self._reference_logprobs)
-        return {**super().update(pairs), **info}
-
-    def minibatches(self, rollout: Rollout, size: int) -> Iterator[Rollout]:
-        """Minibatches of whole pairs (rows 2i, 2i+1), shuffled pair by pair."""
-        n_pairs, per_step = len(rollout) // 2, max(size // 2, 1)
-        order = torch.randperm(n_pairs, generator=self.generator) if per_step < n_pairs else torch.arange(n_pairs)
-        for start in range(0, n_pairs, per_step):
-            p = order[start : start + per_step]
-            yield rollout.select(torch.stack([2 * p, 2 * p + 1], 1).flatten())
-
     def _reference_logprobs(self, *args: Tensor, temperature: float, group: Tensor | None) -> Tensor:
         del temperature  # DPO compares the models themselves: temperature 1 (see the module docstring)
         return self.policy.reference_logprobs(*args, group=group)
-
-    # ------------------------------------------------------------------ iterative rounds, checkpoints
-    def on_train_batch_end(self, outputs: Any, batch: Any, batch_idx: int) -> None:
-        every = self.hparams.ref_update_every
-        if every is not None and self.iteration % every == 0:
-            self.policy.refresh_reference()
-            self.ref_round += 1
-
-    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        super().on_save_checkpoint(checkpoint)
-        checkpoint["lit_reason"]["ref_round"] = self.ref_round
-        if self.ref_round > 0:  # the reference is no longer the starting model: keep it for an exact resume
-            checkpoint["lit_reason"]["reference"] = self.policy.reference_state_dict()
-
-    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        super().on_load_checkpoint(checkpoint)
-        state = checkpoint.get("lit_reason", {})
-        self.ref_round = state.get("ref_round", 0)
-        if "reference" in state:
-            self.policy.load_reference_state_dict(state["reference"])
 
 
 class IterativeDPO(OnlineDPO):

@@ -28,7 +28,7 @@ import torch
 from torch import Tensor
 
 from lit_reason.advantages import gae, last_token_rewards, returns, whiten
-from lit_reason.algorithms.base import LossOutput, OnPolicyModule
+from lit_reason.algorithms.base import LossOutput, OnPolicyModule, Targets
 from lit_reason.heads import Critic
 from lit_reason.losses import aggregate, clip_fraction, kl_penalty, resolve_policy_loss
 from lit_reason.losses.policy import entropy_surrogate
@@ -61,6 +61,8 @@ class PPO(OnPolicyModule):
             (else add it to the loss).
         **kwargs: Everything of :class:`OnPolicyModule` (policy, rewards, sampling, kl_coef, ...).
     """
+
+    checkpointed = (*OnPolicyModule.checkpointed, "entropy_coef")
 
     def __init__(
         self,
@@ -106,26 +108,29 @@ class PPO(OnPolicyModule):
         self.critic = Critic(self.policy, critic, value_init_std)
         self.entropy_coef = entropy_coef
 
-    # ------------------------------------------------------------------ collection and advantages
-    @torch.no_grad()
-    def collect(self, rows: list[dict[str, Any]]) -> tuple[Rollout, dict[str, float]]:
-        """The base collection, plus the critic's values at collection time (the old values)."""
-        rollout, metrics = super().collect(rows)
+    # ------------------------------------------------------------------ annotation and advantages
+    def annotate(self, rollout: Rollout) -> None:
+        """The base annotation, plus the critic's values at collection time (the old values)."""
+        super().annotate(rollout)
         rollout.values = self.critic(rollout.input_ids, rollout.attention_mask, rollout.completion_mask)
-        return rollout, metrics
 
-    def advantages(self, rollout: Rollout) -> Tensor:
-        """Token rewards, then GAE or eq 22; also fills ``rollout.token_rewards`` and ``rollout.returns``."""
+    def token_rewards(self, rollout: Rollout) -> Tensor:
+        """(B, T) rewards per token: the sequence reward on the last token, minus ``kl_coef`` x KL with
+        ``kl_in_reward``."""
         mask = rollout.completion_mask
         token_rewards = last_token_rewards(rollout.rewards, mask)  # (B, T)
         if self.hparams.kl_in_reward and rollout.ref_logprobs is not None:
             kl = kl_penalty(rollout.old_logprobs, rollout.ref_logprobs, kind=self.hparams.kl_estimator)
             token_rewards = token_rewards - self.kl_coef * torch.where(mask.bool(), kl, 0.0)
-        rollout.token_rewards = token_rewards
-        adv, rollout.returns = self._estimate(token_rewards, rollout.values, mask)
-        if not self.hparams.whiten_advantages:
-            return adv
-        return whiten(adv, mask) if adv.dim() == 2 else whiten(adv)
+        return token_rewards
+
+    def advantages(self, rollout: Rollout) -> Targets:
+        """GAE (eq 8) or eq 22 over :meth:`token_rewards`, with the critic's targets as ``returns``."""
+        mask = rollout.completion_mask
+        adv, ret = self._estimate(self.token_rewards(rollout), rollout.values, mask)
+        if self.hparams.whiten_advantages:
+            adv = whiten(adv, mask) if adv.dim() == 2 else whiten(adv)
+        return Targets(adv, ret)
 
     def _gae(self, token_rewards: Tensor, values: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
         adv = gae(token_rewards, values, mask, gamma=self.hparams.gamma, lam=self.hparams.lam)  # (B, T)
@@ -156,12 +161,3 @@ class PPO(OnPolicyModule):
                        value_mean=aggregate(values.detach(), mask, "token"))
         loss = policy_loss + hp.vf_coef * v_loss
         return LossOutput(loss, {k: v.detach() for k, v in metrics.items()})
-
-    # ------------------------------------------------------------------ state
-    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        super().on_save_checkpoint(checkpoint)
-        checkpoint["lit_reason"]["entropy_coef"] = self.entropy_coef
-
-    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        super().on_load_checkpoint(checkpoint)
-        self.entropy_coef = checkpoint.get("lit_reason", {}).get("entropy_coef", self.entropy_coef)

@@ -10,14 +10,16 @@ from __future__ import annotations
 import inspect
 import json
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import lightning as L
 import torch
 from torch import Tensor
 
-from lit_reason.algorithms.checkpointing import plain_hyperparameters
+from lit_reason.algorithms.checkpointing import load_run_state, save_run_state
 from lit_reason.algorithms.evaluation import validate_batch
+from lit_reason.algorithms.nonfinite import METRIC as NONFINITE_METRIC
+from lit_reason.algorithms.nonfinite import NonFiniteGuard
 from lit_reason.algorithms.optim import OptimizerSettings
 from lit_reason.losses.preference import PreferenceLoss, resolve_preference_loss
 from lit_reason.policy import Policy, Prompt
@@ -109,6 +111,9 @@ class OfflinePreferenceModule(L.LightningModule):
         seed: Seed of the validation sampling RNG.
     """
 
+    #: Module attributes the run state checkpoints (``checkpoint["lit_reason"]``).
+    checkpointed: ClassVar[tuple[str, ...]] = ("nonfinite",)
+
     def __init__(self, policy: Policy, loss: str = "dpo", loss_args: dict[str, float] | None = None,
                  verifier: str | None = "math_accuracy", val_sampling: SamplingParams | None = None,
                  optimizer: OptimizerSettings | None = None, seed: int = 0) -> None:
@@ -124,7 +129,7 @@ class OfflinePreferenceModule(L.LightningModule):
         self.verifier = get_reward(verifier) if verifier else None
         self.val_sampling = val_sampling or SamplingParams(temperature=1.0, n=4, max_new_tokens=16)
         self.optimizer_settings = optimizer or OptimizerSettings()
-        self.nonfinite_skips = 0
+        self.nonfinite = NonFiniteGuard(owner=type(self).__name__)
         self._ref_cache: dict[tuple[str, str], float] = {}
         if self._spec.reference:
             policy.init_reference()
@@ -161,12 +166,11 @@ class OfflinePreferenceModule(L.LightningModule):
     def training_step(self, batch: list[dict[str, Any]], batch_idx: int) -> Tensor | None:
         out, ex, _ = self.forward_rows(batch)
         n = len(batch)
-        if not torch.isfinite(out.loss):
-            self.nonfinite_skips += 1
-            self.log("train/nonfinite_skipped", float(self.nonfinite_skips), batch_size=n)
+        if not self.nonfinite.check(out.loss, f"at step {self.global_step}"):
+            self.log(NONFINITE_METRIC, float(self.nonfinite.skips), batch_size=n)
             return None  # Lightning skips the optimizer step for a None loss
         metrics = {f"train/{k}": v for k, v in reward_metrics(out, ex.paired).items()}
-        self.log_dict({**metrics, "train/nonfinite_skipped": float(self.nonfinite_skips)}, batch_size=n)
+        self.log_dict({**metrics, NONFINITE_METRIC: float(self.nonfinite.skips)}, batch_size=n)
         self.log("train/loss", out.loss, prog_bar=True, batch_size=n)
         return out.loss
 
@@ -184,13 +188,17 @@ class OfflinePreferenceModule(L.LightningModule):
     def configure_optimizers(self) -> dict:
         return self.optimizer_settings.build(self)
 
+    @property
+    def nonfinite_skips(self) -> int:
+        """Non-finite losses skipped since the start of the run (``train/nonfinite_skipped``)."""
+        return self.nonfinite.skips
+
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         # The reference cache is not saved: the frozen reference rebuilds it exactly on the first epoch.
-        plain_hyperparameters(checkpoint)
-        checkpoint["lit_reason"] = {"nonfinite_skips": self.nonfinite_skips}
+        save_run_state(self, checkpoint)
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        self.nonfinite_skips = checkpoint.get("lit_reason", {}).get("nonfinite_skips", 0)
+        load_run_state(self, checkpoint)
 
 
 def _resolve_loss(who: str, loss: str, args: dict[str, float]) -> tuple[Callable[..., PreferenceLoss], _Spec]:

@@ -41,7 +41,7 @@ from lit_reason.advantages.normalize import (
     ema_moments_update,
     ema_normalize,
 )
-from lit_reason.algorithms.base import LossOutput, OnPolicyModule
+from lit_reason.algorithms.base import LossOutput, OnPolicyModule, Targets
 from lit_reason.algorithms.guards import group_relative_errors
 from lit_reason.losses.policy import policy_gradient
 from lit_reason.rollout import Rollout
@@ -75,6 +75,8 @@ class REINFORCE(OnPolicyModule):
         reward_norm: Normalise rewards before the baseline: ``batch``, ``ema``, ``quantile`` or None.
         **kwargs: Everything of :class:`OnPolicyModule` (policy, rewards, sampling, kl_coef, ...).
     """
+
+    checkpointed = (*OnPolicyModule.checkpointed, "baseline_ema", "reward_moments")
 
     def __init__(
         self,
@@ -113,13 +115,14 @@ class REINFORCE(OnPolicyModule):
         return prev.expand_as(rewards)
 
     def _ema_normalize(self, rewards: Tensor) -> Tensor:
-        state = self.reward_moments or RunningMoments(rewards.mean(), rewards.var(unbiased=False))
+        first = RunningMoments(rewards.mean(), rewards.var(unbiased=False))
+        state = first if self.reward_moments is None else RunningMoments(*self.reward_moments)  # a tuple if resumed
         self.reward_moments = ema_moments_update(state, rewards, decay=self.hparams.ema_decay)
         return ema_normalize(rewards, self.reward_moments)
 
-    def advantages(self, rollout: Rollout) -> Tensor:
+    def advantages(self, rollout: Rollout) -> Targets:
         rewards = self._normalize(rollout.rewards)
-        return rewards - self._baseline(rewards, rollout.group)  # (B,)
+        return Targets(rewards - self._baseline(rewards, rollout.group))  # (B,)
 
     def loss(self, minibatch: Rollout) -> LossOutput:
         stats = self.logprob_stats(minibatch)
@@ -127,18 +130,6 @@ class REINFORCE(OnPolicyModule):
         metrics: dict[str, Tensor] = {}
         loss = self.finish_loss(per_token, stats, minibatch, metrics)
         return LossOutput(loss, {k: v.detach() for k, v in metrics.items()})
-
-    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        super().on_save_checkpoint(checkpoint)
-        moments = None if self.reward_moments is None else tuple(self.reward_moments)
-        checkpoint["lit_reason"].update(baseline_ema=self.baseline_ema, reward_moments=moments)
-
-    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        super().on_load_checkpoint(checkpoint)
-        state = checkpoint.get("lit_reason", {})
-        self.baseline_ema = state.get("baseline_ema")
-        moments = state.get("reward_moments")
-        self.reward_moments = None if moments is None else RunningMoments(*moments)
 
 
 class RLOO(REINFORCE):

@@ -17,13 +17,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from torch import Tensor
-
 from lit_reason.advantages.pg_variants import (
     kl_shaped_rewards,
     reinforce_pp_advantages,
     reinforce_pp_baseline_advantages,
 )
+from lit_reason.algorithms.base import Targets
 from lit_reason.algorithms.grpo import GRPO
 from lit_reason.losses import kl_penalty
 from lit_reason.rollout import Rollout
@@ -54,12 +53,12 @@ class REINFORCEPlusPlus(GRPO):
         self.save_hyperparameters(ignore=["policy"])
         self.kl_in_loss = baseline == "group_mean"
 
-    def advantages(self, rollout: Rollout) -> Tensor:
+    def advantages(self, rollout: Rollout) -> Targets:
         mask = rollout.completion_mask
         if self.hparams.baseline == "group_mean":
-            return reinforce_pp_baseline_advantages(rollout.rewards, rollout.group, mask)  # (B, T)
+            return Targets(reinforce_pp_baseline_advantages(rollout.rewards, rollout.group, mask))  # (B, T)
         kl = 0.0 * rollout.old_logprobs
         if rollout.ref_logprobs is not None:
             kl = kl_penalty(rollout.old_logprobs, rollout.ref_logprobs, kind=self.hparams.kl_estimator)
         token_rewards = kl_shaped_rewards(rollout.rewards, kl, mask, coef=self.kl_coef)
-        return reinforce_pp_advantages(token_rewards, mask, gamma=self.hparams.gamma)  # (B, T)
+        return Targets(reinforce_pp_advantages(token_rewards, mask, gamma=self.hparams.gamma))  # (B, T)

@@ -15,9 +15,9 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-from torch import Tensor
 
 from lit_reason.advantages.pg_variants import greedy_baseline_advantages
+from lit_reason.algorithms.base import Targets
 from lit_reason.algorithms.evaluation import columns_of
 from lit_reason.algorithms.grpo import GRPO
 from lit_reason.rollout import Rollout
@@ -35,6 +35,7 @@ class ReMax(GRPO):
 
     @torch.no_grad()
     def collect(self, rows: list[dict[str, Any]]) -> tuple[Rollout, dict[str, float]]:
+        """The base collection plus each prompt's greedy response and its reward (needs the prompt rows)."""
         rollout, metrics = super().collect(rows)
         greedy = self.sampler.generate([r["prompt"] for r in rows], self.sampling.with_(temperature=0.0, n=1),
                                        columns=columns_of(rows), generator=self.generator)
@@ -48,7 +49,7 @@ class ReMax(GRPO):
         metrics["greedy_reward_none_frac"] = sum(none) / len(none)
         return rollout, metrics
 
-    def advantages(self, rollout: Rollout) -> Tensor:
+    def advantages(self, rollout: Rollout) -> Targets:
         baseline = torch.tensor(rollout.columns["greedy_reward"], dtype=rollout.rewards.dtype,
                                 device=rollout.rewards.device)
-        return greedy_baseline_advantages(rollout.rewards, baseline)
+        return Targets(greedy_baseline_advantages(rollout.rewards, baseline))

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 import lightning as L
 import torch
 from tqdm import tqdm
 
-from lit_reason.algorithms.checkpointing import plain_hyperparameters
+from lit_reason.algorithms.checkpointing import load_run_state, save_run_state
 from lit_reason.algorithms.evaluation import columns_of, validate_batch
 from lit_reason.algorithms.filters import (
     BinaryRewardFilter,
@@ -34,6 +34,8 @@ from lit_reason.algorithms.filters import (
     read_samples,
     write_samples,
 )
+from lit_reason.algorithms.nonfinite import METRIC as NONFINITE_METRIC
+from lit_reason.algorithms.nonfinite import NonFiniteGuard
 from lit_reason.algorithms.optim import OptimizerSettings
 from lit_reason.algorithms.sft import completion_nll
 from lit_reason.policy import Policy
@@ -95,6 +97,9 @@ class SelfTrainingModule(L.LightningModule):
         seed: Seed of the sampling and shuffling RNG (its state is checkpointed).
     """
 
+    #: Module attributes the run state checkpoints (``checkpoint["lit_reason"]``); subclasses extend it.
+    checkpointed: ClassVar[tuple[str, ...]] = ("generator", "iteration", "nonfinite")
+
     def __init__(
         self,
         policy: Policy,
@@ -151,7 +156,7 @@ class SelfTrainingModule(L.LightningModule):
         self.output_dir, self.generation_batch_size = output_dir, generation_batch_size
         self.progress_bar, self.max_grad_norm = progress_bar, max_grad_norm
         self.iteration = 0
-        self.nonfinite_skips = 0
+        self.nonfinite = NonFiniteGuard(owner=type(self).__name__)
         self._base_state = (
             {k: v.detach().clone() for k, v in policy.state_dict().items()} if restart_from_base else None
         )
@@ -219,8 +224,7 @@ class SelfTrainingModule(L.LightningModule):
             order = torch.randperm(len(kept), generator=self.generator).tolist()
             for start in range(0, len(kept), size):
                 loss = completion_nll(self.policy, [kept[i] for i in order[start : start + size]], self.device)
-                if not torch.isfinite(loss):
-                    self.nonfinite_skips += 1
+                if not self.nonfinite.check(loss, f"in iteration {self.iteration}"):
                     continue
                 self.manual_backward(loss)
                 self.clip_gradients(opt, gradient_clip_val=self.max_grad_norm,
@@ -257,7 +261,7 @@ class SelfTrainingModule(L.LightningModule):
         loss = self.improve(rows) if rows else float("nan")
         self.iteration += 1
         metrics.update({"selftrain/kept": float(len(kept)), "selftrain/iteration": float(self.iteration),
-                        "train/loss": loss, "train/nonfinite_skipped": float(self.nonfinite_skips),
+                        "train/loss": loss, NONFINITE_METRIC: float(self.nonfinite.skips),
                         "perf/step_s": time.perf_counter() - t0})
         self.log_dict(metrics, on_step=True, batch_size=len(batch))
         self.log("kept", float(len(kept)), prog_bar=True, logger=False, batch_size=len(batch))
@@ -271,15 +275,14 @@ class SelfTrainingModule(L.LightningModule):
     def configure_optimizers(self) -> dict:
         return self.optimizer_settings.build(self.policy)
 
+    @property
+    def nonfinite_skips(self) -> int:
+        """Non-finite SFT losses skipped since the start of the run (``train/nonfinite_skipped``)."""
+        return self.nonfinite.skips
+
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        plain_hyperparameters(checkpoint)
-        checkpoint["lit_reason"] = {"generator": self.generator.get_state(), "iteration": self.iteration,
-                                    "nonfinite_skips": self.nonfinite_skips}
+        save_run_state(self, checkpoint)
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        state = checkpoint.get("lit_reason", {})
-        if "generator" in state:
-            self.generator.set_state(state["generator"])
-        self.iteration = state.get("iteration", 0)
-        self.nonfinite_skips = state.get("nonfinite_skips", 0)
+        load_run_state(self, checkpoint)
 

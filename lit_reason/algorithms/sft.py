@@ -6,14 +6,16 @@ SFT (sec 4.2.3). The loss is the token-mean negative log-likelihood of the compl
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import lightning as L
 import torch
 from torch import Tensor
 
-from lit_reason.algorithms.checkpointing import plain_hyperparameters
+from lit_reason.algorithms.checkpointing import load_run_state, save_run_state
 from lit_reason.algorithms.evaluation import check_pass_k, validate_batch
+from lit_reason.algorithms.nonfinite import METRIC as NONFINITE_METRIC
+from lit_reason.algorithms.nonfinite import NonFiniteGuard
 from lit_reason.algorithms.optim import OptimizerSettings
 from lit_reason.losses import aggregate
 from lit_reason.policy import Policy
@@ -42,6 +44,9 @@ class SFTModule(L.LightningModule):
             reported.
     """
 
+    #: Module attributes the run state checkpoints (``checkpoint["lit_reason"]``).
+    checkpointed: ClassVar[tuple[str, ...]] = ("nonfinite",)
+
     def __init__(
         self,
         policy: Policy,
@@ -59,6 +64,7 @@ class SFTModule(L.LightningModule):
         self.val_sampling = val_sampling or SamplingParams(temperature=1.0, n=4, max_new_tokens=16)
         check_pass_k(val_pass_k, self.val_sampling.n)
         self.optimizer_settings = optimizer or OptimizerSettings()
+        self.nonfinite = NonFiniteGuard(owner=type(self).__name__)
 
     def nll(self, rows: list[dict[str, Any]]) -> Tensor:
         """Token-mean negative log-likelihood of the rows' completions given their prompts."""
@@ -66,8 +72,8 @@ class SFTModule(L.LightningModule):
 
     def training_step(self, batch: list[dict[str, Any]], batch_idx: int) -> Tensor | None:
         loss = self.nll(batch)
-        if not torch.isfinite(loss):
-            self.log("train/nonfinite_skipped", 1.0, batch_size=len(batch))
+        if not self.nonfinite.check(loss, f"at step {self.global_step}"):
+            self.log(NONFINITE_METRIC, float(self.nonfinite.skips), batch_size=len(batch))
             return None  # Lightning skips the optimizer step for a None loss
         self.log("train/loss", loss, prog_bar=True, batch_size=len(batch))
         return loss
@@ -76,7 +82,10 @@ class SFTModule(L.LightningModule):
         validate_batch(self, batch, batch_idx, self.val_sampling)
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        plain_hyperparameters(checkpoint)
+        save_run_state(self, checkpoint)
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        load_run_state(self, checkpoint)
 
     def configure_optimizers(self) -> dict:
         return self.optimizer_settings.build(self)

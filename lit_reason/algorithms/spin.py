@@ -20,6 +20,7 @@ from torch import Tensor
 
 from lit_reason.algorithms.optim import OptimizerSettings
 from lit_reason.algorithms.preference import OfflinePreferenceModule
+from lit_reason.algorithms.rounds import ReferenceRounds
 from lit_reason.policy import Policy
 from lit_reason.sampling.hf import HFSampler
 from lit_reason.sampling.params import SamplingParams
@@ -39,11 +40,13 @@ class SPIN(OfflinePreferenceModule):
         seed: Seed of the generation and validation RNGs.
     """
 
+    checkpointed = (*OfflinePreferenceModule.checkpointed, "generator", "steps_done", "reference_rounds")
+
     def __init__(self, policy: Policy, beta: float = 0.1, sampling: SamplingParams | None = None,
                  ref_update_every: int = 100, verifier: str | None = "math_accuracy",
                  val_sampling: SamplingParams | None = None, optimizer: OptimizerSettings | None = None,
                  seed: int = 0) -> None:
-        if ref_update_every < 1:
+        if ref_update_every < 1:  # checked before the reference copy is made
             raise ValueError(f"SPIN: ref_update_every must be >= 1, got {ref_update_every}")
         if policy.uses_lora:
             raise ValueError("SPIN: needs a policy without LoRA (each round's reference is a copy of the policy)")
@@ -51,7 +54,12 @@ class SPIN(OfflinePreferenceModule):
         self.sampling = sampling or SamplingParams(temperature=1.0, max_new_tokens=64)
         self.generator = torch.Generator().manual_seed(seed)
         self.steps_done = 0
-        self.ref_round = 0
+        self.reference_rounds = ReferenceRounds(policy, ref_update_every, owner="SPIN")
+
+    @property
+    def ref_round(self) -> int:
+        """Self-play rounds completed (the reference is the policy of that many rounds ago)."""
+        return self.reference_rounds.round
 
     @torch.no_grad()
     def self_play_pairs(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -78,23 +86,5 @@ class SPIN(OfflinePreferenceModule):
 
     def on_train_batch_end(self, outputs: Any, batch: Any, batch_idx: int) -> None:
         self.steps_done += 1
-        if self.steps_done % self.hparams.ref_update_every == 0:
-            self.policy.refresh_reference()
+        if self.reference_rounds.after_iteration(self.steps_done):
             self._ref_cache.clear()  # cached reference log-probs belong to the previous model
-            self.ref_round += 1
-
-    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        super().on_save_checkpoint(checkpoint)
-        state = checkpoint["lit_reason"]
-        state.update(steps_done=self.steps_done, ref_round=self.ref_round, generator=self.generator.get_state())
-        if self.ref_round > 0:  # the reference is no longer the starting model: keep it for an exact resume
-            state["reference"] = self.policy.reference_state_dict()
-
-    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        super().on_load_checkpoint(checkpoint)
-        state = checkpoint.get("lit_reason", {})
-        self.steps_done, self.ref_round = state.get("steps_done", 0), state.get("ref_round", 0)
-        if "generator" in state:
-            self.generator.set_state(state["generator"])
-        if "reference" in state:
-            self.policy.load_reference_state_dict(state["reference"])

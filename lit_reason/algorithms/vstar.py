@@ -37,15 +37,22 @@ class VSTaR(SelfTrainingModule):
     Args:
         policy: The generator.
         rewards: See :class:`SelfTrainingModule`.
+        reward_weights: See :class:`SelfTrainingModule`.
         verifier: Rule verifier giving the labels ``l`` of eq 65 (and validation accuracy).
         sampling: Grow sampling; ``n`` samples per prompt.
         val_sampling: Sampling of the sampled validation metrics.
+        expert: How the generator grows (``sample``, ``best_of_n``, ``verifier_beam``; see
+            :class:`SelfTrainingModule`).
+        beam: Settings of ``verifier_beam``.
+        teacher: Grows instead of ``policy`` (distillation); frozen.
         sft_epochs: Generator SFT passes per iteration.
         sft_batch_size: Samples per generator step.
+        restart_from_base: Fine-tune the starting weights each iteration (ReST-EM, eq 55).
         max_iterations: Stop after this many iterations.
         output_dir: Where the kept sets are written.
         generation_batch_size: Prompts per generation call.
         progress_bar: tqdm bar while growing.
+        max_grad_norm: Gradient clipping norm of the generator's steps.
         optimizer: Generator AdamW settings.
         verifier_epochs: Verifier passes over an iteration's samples.
         verifier_batch_size: Samples per verifier step.
@@ -60,15 +67,21 @@ class VSTaR(SelfTrainingModule):
         self,
         policy: Policy,
         rewards: list[str] | None = None,
+        reward_weights: list[float] | None = None,
         verifier: str = "math_accuracy",
         sampling: SamplingParams | None = None,
         val_sampling: SamplingParams | None = None,
+        expert: str = "sample",
+        beam: search.BeamSettings | None = None,
+        teacher: Policy | None = None,
         sft_epochs: int = 1,
         sft_batch_size: int = 16,
+        restart_from_base: bool = False,
         max_iterations: int | None = None,
         output_dir: str = "runs/vstar",
         generation_batch_size: int | None = 64,
         progress_bar: bool = True,
+        max_grad_norm: float = 1.0,
         optimizer: OptimizerSettings | None = None,
         verifier_epochs: int = 2,
         verifier_batch_size: int = 32,
@@ -87,11 +100,12 @@ class VSTaR(SelfTrainingModule):
                           f"{verifier_holdout}, {verifier_threshold}, {verifier_lr}")
         if errors:
             raise ValueError("VSTaR: " + "; ".join(errors))
-        super().__init__(policy, filter=SampleFilter(), rewards=rewards, verifier=verifier, sampling=sampling,
-                         val_sampling=val_sampling, sft_epochs=sft_epochs, sft_batch_size=sft_batch_size,
-                         max_iterations=max_iterations, output_dir=output_dir,
+        super().__init__(policy, filter=SampleFilter(), rewards=rewards, reward_weights=reward_weights,
+                         verifier=verifier, sampling=sampling, val_sampling=val_sampling, expert=expert, beam=beam,
+                         teacher=teacher, sft_epochs=sft_epochs, sft_batch_size=sft_batch_size,
+                         restart_from_base=restart_from_base, max_iterations=max_iterations, output_dir=output_dir,
                          generation_batch_size=generation_batch_size, progress_bar=progress_bar,
-                         optimizer=optimizer, seed=seed)
+                         max_grad_norm=max_grad_norm, optimizer=optimizer, seed=seed)
         self.scorer = ScalarModel(policy)
 
     # ------------------------------------------------------------------ the learned verifier
@@ -110,8 +124,13 @@ class VSTaR(SelfTrainingModule):
         return torch.sigmoid(self.scorer_logits(prompts, completions)).tolist()
 
     def train_scorer(self, samples: list[Sample]) -> float:
-        """``verifier_epochs`` passes of eq 65 over ``samples`` (labels: ``correct``); returns the mean loss."""
-        opt = torch.optim.AdamW(self.scorer.parameters(), lr=self.hparams.verifier_lr)
+        """``verifier_epochs`` passes of eq 65 over ``samples`` (labels: ``correct``); returns the mean loss.
+
+        Steps the verifier's own optimizer (the second of ``configure_optimizers``) through Lightning; its
+        moments are reset first, so each iteration trains V with a fresh AdamW, as alg 7 retrains V.
+        """
+        opt = self.optimizers()[1]
+        opt.optimizer.state.clear()
         size, losses = self.hparams.verifier_batch_size, []
         for _ in range(self.hparams.verifier_epochs):
             order = torch.randperm(len(samples), generator=self.generator).tolist()
@@ -124,6 +143,12 @@ class VSTaR(SelfTrainingModule):
                 opt.zero_grad(set_to_none=True)
                 losses.append(loss.item())
         return sum(losses) / max(len(losses), 1)
+
+    def configure_optimizers(self) -> list[dict]:
+        """The generator's AdamW (with its schedule), then the verifier's (``verifier_lr``, constant)."""
+        scorer = [p for p in self.scorer.parameters() if p.requires_grad]
+        return [self.optimizer_settings.build(self.policy),
+                {"optimizer": torch.optim.AdamW(scorer, lr=self.hparams.verifier_lr)}]
 
     def split(self, samples: list[Sample]) -> tuple[list[Sample], list[Sample]]:
         """(train, held-out) samples, split by prompt so no held-out prompt was seen in training."""

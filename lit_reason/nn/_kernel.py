@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import hashlib
+import logging
 import os
 import platform
 import shutil
@@ -138,11 +139,17 @@ int bitlinear_forward(const float *x, int64_t M, int64_t K, int norm, float norm
 """
 
 _FLAGS = ("-O3", "-march=native", "-fopenmp", "-shared", "-fPIC")
+log = logging.getLogger(__name__)
 
 
 @functools.cache
 def load_kernel() -> ctypes.CDLL | None:
-    """Compile (once per source, flags and host) and load the kernel; None if that is not possible."""
+    """Compile (once per source, flags and host) and load the kernel; None if that is not possible.
+
+    Runs on the first forward of a packed layer on CPU, never at import; the compilation (a C compiler
+    subprocess, ~1 s) and the cache path are logged. ``LIT_REASON_NO_KERNEL=1`` skips it (pure-torch path);
+    ``LIT_REASON_CACHE`` moves the cache; ``CC`` picks the compiler.
+    """
     if os.environ.get("LIT_REASON_NO_KERNEL") == "1":
         return None
     compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
@@ -154,6 +161,7 @@ def load_kernel() -> ctypes.CDLL | None:
     cache = Path(os.environ.get("LIT_REASON_CACHE", Path.home() / ".cache" / "lit_reason")) / "kernels"
     lib_path = cache / f"ternary_{key}.so"
     if not lib_path.exists():
+        log.info("PackedBitLinear: compiling the ternary kernel with %s into %s (once per host)", compiler, lib_path)
         try:
             _compile(compiler, cache, lib_path)
         except (OSError, subprocess.CalledProcessError) as err:

@@ -51,9 +51,17 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 # ~10 ms per program); _precompile() writes that .pyc, even under PYTHONDONTWRITEBYTECODE.
 _LAUNCH = f"import sys; sys.path.insert(0, {_HERE!r}); import _sandbox_harness; _sandbox_harness.launcher_main()"
 _UID_BASE = 1_600_000  # far above login and system uids; each pool slot gets two uids from here
-_SLOTS: queue.SimpleQueue[int] = queue.SimpleQueue()  # process-wide so concurrent pools never share a uid
-for _slot in range(256):
-    _SLOTS.put(_slot)
+_N_SLOTS = 256
+
+
+@functools.cache
+def _slots() -> queue.SimpleQueue[int]:
+    """The process-wide pool of uid slots (so concurrent pools never share a uid), filled on first use."""
+    slots: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for slot in range(_N_SLOTS):
+        slots.put(slot)
+    return slots
+
 _GRACE_S = 2.0  # after the in-sandbox deadline, the caller kills the launcher itself
 
 
@@ -215,11 +223,11 @@ class Sandbox:
 
     def run(self, job: Job) -> SandboxResult:
         """Run one job; blocks at most ``wall_s`` plus a small grace period."""
-        slot = _SLOTS.get()
+        slot = _slots().get()
         try:
             return _execute(job, self.config, self.isolation, self.python, slot)
         finally:
-            _SLOTS.put(slot)
+            _slots().put(slot)
 
     def run_many(self, jobs: Sequence[Job]) -> list[SandboxResult]:
         """Run jobs concurrently on ``max_workers`` slots; results keep the order of ``jobs``."""

@@ -70,3 +70,50 @@ def test_bad_options_are_named():
         make(overlong_cache=5)
     with pytest.raises(ValueError, match="max_draws must be >= 1"):
         make(max_draws=0)
+
+
+def has_seven(prompts, completions, **columns):
+    """A 0/1 reward that an untrained tiny model earns now and then: many groups are all 0."""
+    return [1.0 if "7" in c else 0.0 for c in completions]
+
+
+class Watched(DAPO):
+    """Keeps what each iteration's ``select`` returned."""
+
+    def select(self, rollout):
+        out = super().select(rollout)
+        self.selected = [*getattr(self, "selected", []), out]
+        return out
+
+
+def test_in_training_every_update_holds_only_informative_groups_and_draws_are_logged():
+    import lightning as L
+    from lightning.pytorch.callbacks import Callback
+    from torch.utils.data import DataLoader
+
+    from lit_reason.advantages import informative_groups
+
+    rows = [{"prompt": f"{i}+{i}=", "answer": str(2 * i)} for i in range(40)]
+    torch.manual_seed(0)
+    policy = Policy("tiny", tiny=TinyConfig(hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64))
+    dapo = Watched(policy, rewards=[has_seven], verifier=None, sampling=SamplingParams(n=4, max_new_tokens=6),
+                   optimizer=OptimizerSettings(lr=1e-2), max_draws=3)
+    logged = []
+
+    class Log(Callback):
+        def on_train_batch_end(self, trainer, pl_module, *args):
+            m = trainer.callback_metrics
+            logged.append({k: float(m[k]) for k in ("train/dapo_draws", "train/dapo_groups") if k in m})
+
+    trainer = L.Trainer(max_steps=3, logger=False, enable_progress_bar=False, enable_model_summary=False,
+                        enable_checkpointing=False, limit_val_batches=0, callbacks=[Log()])
+    trainer.fit(dapo, DataLoader(rows, batch_size=4, shuffle=False, collate_fn=list))
+    updates = [r for r in dapo.selected if len(r)]
+    assert len(updates) == 3  # max_steps counts updates: iterations that only drew made no step
+    for r in updates:
+        assert informative_groups(r.rewards, r.group).all()  # the filter admits only mixed groups
+        assert r.group.unique().numel() <= 4
+    # every iteration that ended a draw logged how many batches it took (1..max_draws)
+    draws = [m["train/dapo_draws"] for m in logged if "train/dapo_draws" in m]
+    assert draws and all(1 <= d <= 3 for d in draws)
+    assert len(dapo.selected) >= len(updates)

@@ -32,22 +32,22 @@ R = rollout([1.0, 0.0, 0.0, 1.0, 1.0, 0.0], [0, 0, 0, 0, 1, 1], ["7", "8", "8 ",
 
 def test_weighted_from_a_column():
     expected = weighted_group_normalized(R.rewards, R.group, torch.tensor([2.0, 1, 1, 1, 1, 1]))
-    assert_close(grpo(sample_weight="weight").advantages(R), expected)
+    assert_close(grpo(sample_weight="weight").advantages(R).advantages, expected)
 
 
 def test_novelty_weights_follow_duplicates():
     # group 0: "7" twice, "8" twice (whitespace ignored) -> all weights 1 -> plain weighted = unit weights
     expected = weighted_group_normalized(R.rewards, R.group, torch.ones(6))
-    assert_close(grpo(sample_weight="novelty").advantages(R), expected)
+    assert_close(grpo(sample_weight="novelty").advantages(R).advantages, expected)
     dup = rollout([1.0, 0.0, 0.0], [0, 0, 0], ["7", "8", "8"])
     # copies 1, 2, 2 -> inverse 1, .5, .5, mean 2/3 -> weights 1.5, .75, .75
-    assert_close(grpo(sample_weight="novelty").advantages(dup),
+    assert_close(grpo(sample_weight="novelty").advantages(dup).advantages,
                  weighted_group_normalized(dup.rewards, dup.group, torch.tensor([1.5, 0.75, 0.75])))
 
 
 def test_hierarchical_from_a_column():
     expected = stratified_group_normalized(R.rewards, R.group, torch.tensor([0, 0, 0, 0, 1, 1]))
-    assert_close(grpo(strata="difficulty").advantages(R), expected)
+    assert_close(grpo(strata="difficulty").advantages(R).advantages, expected)
 
 
 def test_missing_or_bad_column_is_named():

@@ -71,7 +71,8 @@ def test_weights_scale_the_per_token_loss():
 
 def test_on_policy_hf_sampler_needs_no_correction():
     m = module(is_correction="token")
-    rollout, metrics = m.collect([{"prompt": "1+2=", "answer": "3"}, {"prompt": "4+4=", "answer": "8"}])
+    rollout, _ = m.collect([{"prompt": "1+2=", "answer": "3"}, {"prompt": "4+4=", "answer": "8"}])
+    metrics = m._correct_sampler(rollout)  # what annotate records
     # the HF sampler and the learner agree (same weights, same kernels): weights ~1, mismatch ~0
     assert metrics["is_weight_mean"] == pytest.approx(1.0, abs=1e-4)
     assert abs(metrics["sampler_kl"]) < 1e-6
@@ -117,11 +118,14 @@ def test_auto_corrects_by_default_only_a_sampler_that_is_not_the_learner():
     rows = [{"prompt": "1+2=", "answer": "3"}, {"prompt": "4+4=", "answer": "8"}]
     m = module()  # is_correction defaults to auto
     assert m.hparams.is_correction == "auto" and m.is_correction == "none"
-    rollout, metrics = m.collect(rows)
-    assert rollout.is_weights is None and "sampler_kl" not in metrics
+    rollout, _ = m.collect(rows)
+    m.annotate(rollout)
+    assert rollout.is_weights is None and "sampler_kl" not in m._records
     m.sampler = ShiftedSampler(m.policy)
     assert m.is_correction == "token"
-    rollout, metrics = m.collect(rows)
+    rollout, _ = m.collect(rows)
+    m.annotate(rollout)
+    metrics = m._records
     # log(pi / mu) = 0.5 on every token: TIS weight e^0.5 < cap 2, k3 mismatch (e^0.5 - 1) - 0.5
     mask = rollout.completion_mask.bool()
     assert_close(rollout.is_weights[mask], torch.full((int(mask.sum()),), math.exp(0.5)), atol=1e-4, rtol=1e-4)

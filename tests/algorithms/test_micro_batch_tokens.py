@@ -38,8 +38,7 @@ def test_same_gradients_as_fixed_micro_batches(aggregation):
                                                                                      loss_aggregation=aggregation)
     budget.load_state_dict(fixed.state_dict())
     rollout, _ = fixed.collect(ROWS)
-    rollout.advantages = fixed.advantages(rollout)
-    rollout.advantages = rollout.advantages.advantages if hasattr(rollout.advantages, "advantages") else rollout.advantages
+    rollout.advantages = fixed.advantages(rollout).advantages
     out_f, g_f = _grads(fixed, rollout)
     out_b, g_b = _grads(budget, rollout)
     assert g_f.keys() == g_b.keys() and g_f

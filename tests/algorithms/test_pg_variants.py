@@ -65,7 +65,8 @@ def test_one_update_moves_log_probs_along_the_advantages(name):
     extra = {"cov_ratio": 0.2, "cov_bounds": (-10.0, 10.0)} if name.endswith("cov") else {}
     module = make(policy_loss=name, **extra)
     rollout, _ = module.collect(ROWS)
-    rollout.advantages = module.advantages(rollout)
+    module.annotate(rollout)  # reference log-probs (annotate's job since the select/annotate hooks)
+    rollout.advantages = module.advantages(rollout).advantages
     assert rollout.advantages.abs().sum() > 0
     out = module.loss(rollout.trimmed())
     assert torch.isfinite(out.loss) and "entropy" in out.metrics
@@ -79,6 +80,7 @@ def test_entropy_bonus_raises_the_entropy():
     # advantages all 0: the only gradient is the entropy bonus, and one step must raise the entropy
     module = make(entropy_coef=1.0)
     rollout, _ = module.collect(ROWS)
+    module.annotate(rollout)  # reference log-probs (annotate's job since the select/annotate hooks)
     rollout.advantages = torch.zeros(len(rollout))
     before = module.logprob_stats(rollout).entropy[rollout.completion_mask.bool()].mean()
     _sgd_step(module, rollout)
@@ -99,7 +101,8 @@ def test_reinforce_pp_needs_no_group_and_moves_along_its_advantages(baseline):
     module = make(REINFORCEPlusPlus, n=1 if baseline == "none" else 8, reward=lengthy, baseline=baseline,
                   kl_coef=0.05)
     rollout, _ = module.collect(ROWS * 4)
-    rollout.advantages = module.advantages(rollout)  # (B, T), whitened over the valid tokens
+    module.annotate(rollout)  # reference log-probs (annotate's job since the select/annotate hooks)
+    rollout.advantages = module.advantages(rollout).advantages  # (B, T), whitened over the valid tokens
     valid = rollout.completion_mask.bool()
     assert rollout.advantages.shape == valid.shape and rollout.advantages[valid].abs().sum() > 0
     assert abs(rollout.advantages[valid].mean().item()) < 1e-5
@@ -111,7 +114,8 @@ def test_reinforce_pp_needs_no_group_and_moves_along_its_advantages(baseline):
 def test_remax_baseline_is_the_greedy_reward():
     module = make(ReMax, reward=lengthy)
     rollout, metrics = module.collect(ROWS)
-    adv = module.advantages(rollout)
+    module.annotate(rollout)  # reference log-probs (annotate's job since the select/annotate hooks)
+    adv = module.advantages(rollout).advantages
     greedy = rollout.columns["greedy_completion"]
     assert metrics["greedy_reward_none_frac"] == 0.0
     for i, text in enumerate(rollout.completions):

@@ -43,34 +43,34 @@ R = rollout([1.0, 0.0, 0.0, 1.0, 1.0, 1.0], [0, 0, 0, 0, 1, 1])
     ({"baseline": "group_mean", "reward_norm": "quantile"}, [0.25, -0.25, -0.25, 0.25, 0.0, 0.0]),
 ])
 def test_advantages(kw, expected):
-    assert_close(REINFORCE(policy(), **kw).advantages(R), torch.tensor(expected), **TOL)
+    assert_close(REINFORCE(policy(), **kw).advantages(R).advantages, torch.tensor(expected), **TOL)
 
 
 def test_rloo_is_reinforce_with_leave_one_out():
-    assert_close(RLOO(policy()).advantages(R), torch.tensor([2 / 3, -2 / 3, -2 / 3, 2 / 3, 0.0, 0.0]), **TOL)
+    assert_close(RLOO(policy()).advantages(R).advantages, torch.tensor([2 / 3, -2 / 3, -2 / 3, 2 / 3, 0.0, 0.0]), **TOL)
 
 
 def test_ema_baseline_uses_past_rollouts_only_and_survives_a_checkpoint():
     m = REINFORCE(policy(), baseline="ema", ema_decay=0.9)
     # rollout 1: no past -> its own mean 0.5; EMA after: 0.9*0.5 + 0.1*0.5 = 0.5
     first = rollout([1.0, 0.0, 0.0, 1.0], [0, 0, 1, 1])
-    assert_close(m.advantages(first), torch.tensor([0.5, -0.5, -0.5, 0.5]), **TOL)
+    assert_close(m.advantages(first).advantages, torch.tensor([0.5, -0.5, -0.5, 0.5]), **TOL)
     # rollout 2 (all 1): baseline 0.5 from the past; EMA after: 0.9*0.5 + 0.1*1 = 0.55
     second = rollout([1.0, 1.0], [0, 0])
-    assert_close(m.advantages(second), torch.tensor([0.5, 0.5]), **TOL)
+    assert_close(m.advantages(second).advantages, torch.tensor([0.5, 0.5]), **TOL)
     ckpt = {}
     m.on_save_checkpoint(ckpt)
     restored = REINFORCE(policy(), baseline="ema", ema_decay=0.9)
     restored.on_load_checkpoint(ckpt)
     assert_close(restored.baseline_ema, torch.tensor(0.55), **TOL)
-    assert_close(restored.advantages(second), torch.tensor([0.45, 0.45]), **TOL)
+    assert_close(restored.advantages(second).advantages, torch.tensor([0.45, 0.45]), **TOL)
 
 
 def test_ema_reward_norm_state_round_trip():
     m = REINFORCE(policy(), baseline="none", reward_norm="ema", ema_decay=0.5)
     # first batch seeds the moments with its own (mean 0.5, var 0.25), then eq 122-123:
     # mu = 0.5*0.5 + 0.5*0.5 = 0.5; var = 0.5*0.25 + 0.5*0.25 = 0.25 -> (r - 0.5) / 0.5 = +-1
-    assert_close(m.advantages(rollout([1.0, 0.0], [0, 1])), torch.tensor([1.0, -1.0]), atol=1e-6, rtol=1e-5)
+    assert_close(m.advantages(rollout([1.0, 0.0], [0, 1])).advantages, torch.tensor([1.0, -1.0]), atol=1e-6, rtol=1e-5)
     ckpt = {}
     m.on_save_checkpoint(ckpt)
     restored = REINFORCE(policy(), baseline="none", reward_norm="ema", ema_decay=0.5)

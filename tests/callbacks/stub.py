@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import lightning as L
 import torch
 from lightning.pytorch.callbacks import ModelCheckpoint
 from torch import nn
 from torch.utils.data import DataLoader
 
+from lit_reason.rollout import IterationRecord, Rollout
 from lit_reason.sampling import SamplingParams
 
 
 class ScriptedModule(L.LightningModule):
     """Logs ``script[global_step]`` (a dict of metric values) at each step; automatic optimisation, SGD.
 
-    ``rollout_fn(step, batch)``, when given, returns ``(rollout, correct)`` to keep as ``last_rollout`` and
-    ``last_correct``, the attributes lit-reason RL modules keep for callbacks.
+    ``rollout_fn(step, batch)``, when given, returns ``(rollout, correct)``; the module publishes the rollout,
+    with ``correct`` as its verdicts, as ``last_iteration`` (an ``IterationRecord``), the one attribute
+    lit-reason RL modules keep for callbacks.
     """
 
     def __init__(self, script, kl_coef=0.1, lr=0.1, rollout_fn=None, with_entropy_coef=False):
@@ -28,12 +28,14 @@ class ScriptedModule(L.LightningModule):
         self.sampling = SamplingParams(temperature=1.0)
         if with_entropy_coef:
             self.entropy_coef = 0.0
-        self.last_rollout, self.last_correct = None, None
+        self.last_iteration: IterationRecord | None = None
 
     def training_step(self, batch, batch_idx):
         step = self.global_step
         if self.rollout_fn is not None:
-            self.last_rollout, self.last_correct = self.rollout_fn(step, batch)
+            scored, correct = self.rollout_fn(step, batch)
+            scored.correct = correct
+            self.last_iteration = IterationRecord(step + 1, scored)
         self.log_dict({k: float(v) for k, v in self.script[step].items()}, on_step=True, batch_size=1)
         x = torch.ones(1, 2)
         return self.layer(x).pow(2).sum()
@@ -44,12 +46,15 @@ class ScriptedModule(L.LightningModule):
         return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
 
 
-def rollout(difficulties, rewards, completions=None):
-    """A duck-typed rollout with the fields callbacks read."""
+def rollout(difficulties, rewards, completions=None, correct=None):
+    """A scored Rollout of one-token completions, with the fields callbacks read."""
     n = len(rewards)
-    return SimpleNamespace(columns={"difficulty": list(difficulties), "answer": ["1"] * n},
-                           rewards=torch.tensor(rewards, dtype=torch.float32),
-                           completions=completions or ["c"] * n, prompts=[f"p{i}" for i in range(n)])
+    ones = torch.ones(n, 1, dtype=torch.long)
+    return Rollout(prompt_ids=ones, prompt_mask=ones, completion_ids=ones, completion_mask=ones,
+                   sampler_logprobs=torch.zeros(n, 1), group=torch.arange(n), finished=torch.ones(n, dtype=torch.bool),
+                   prompts=[f"p{i}" for i in range(n)], completions=completions or ["c"] * n,
+                   columns={"difficulty": list(difficulties), "answer": ["1"] * n},
+                   rewards=torch.tensor(rewards, dtype=torch.float32), correct=correct)
 
 
 def fit(module, steps, callbacks=(), ckpt_path=None, datamodule=None, **kw):

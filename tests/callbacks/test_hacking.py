@@ -5,6 +5,7 @@ from types import SimpleNamespace
 import pytest
 
 from lit_reason.callbacks import HackingSignal, RewardHackingMonitor
+from lit_reason.rollout import IterationRecord
 from tests.callbacks.stub import ScriptedModule, rollout
 
 J, B, LC, R, U = (HackingSignal.REWARD_JUMP, HackingSignal.LENGTH_BLOWUP, HackingSignal.LENGTH_COLLAPSE,
@@ -33,7 +34,7 @@ def test_unparsed_fraction_of_high_reward_samples():
 def test_hook_on_plain_module_counts_and_logs():
     cb = RewardHackingMonitor(warmup=1, max_unparsed_frac=0.2)
     module = ScriptedModule([])
-    module.last_rollout = rollout([0, 0], [1.0, 1.0], completions=["x", "\\boxed{2}"])
+    module.last_iteration = IterationRecord(1, rollout([0, 0], [1.0, 1.0], completions=["x", "\\boxed{2}"]))
     logged = {}
     module.log_dict = lambda d, **kw: logged.update(d)
     trainer = SimpleNamespace(training=True, sanity_checking=False,

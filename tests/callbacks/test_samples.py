@@ -8,13 +8,14 @@ import torch
 from lightning.pytorch.loggers import WandbLogger
 
 from lit_reason.callbacks import SampleTableLogger
+from lit_reason.rollout import IterationRecord
 from tests.callbacks.stub import ScriptedModule, rollout
 
 
 def module_with_rollout():
     module = ScriptedModule([])
-    module.last_rollout = rollout([0, 1, 2], [1.0, 0.0, 0.5], completions=["a", "b", "c"])
-    module.last_correct = torch.tensor([True, False, False])
+    module.last_iteration = IterationRecord(1, rollout([0, 1, 2], [1.0, 0.0, 0.5], completions=["a", "b", "c"],
+                                                       correct=torch.tensor([True, False, False])))
     return module
 
 
