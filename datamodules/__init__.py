@@ -8,6 +8,7 @@ from lit_reason.datamodules.preference import PreferenceDataModule, near_miss, p
 from lit_reason.datamodules.prompt import PromptDataModule
 from lit_reason.datamodules.sampler import DifficultySampler
 from lit_reason.datamodules.sft import SFTDataModule
+from lit_reason.datamodules.steps import StepLabelDataModule, with_worked_solutions, worked_solution
 from lit_reason.datamodules.tasks.arithmetic import ArithmeticTask, canonical, evaluate
 from lit_reason.datamodules.tasks.code import CodeExpressionTask
 
@@ -23,6 +24,9 @@ __all__ = [
     "PromptDataModule",
     "RowLoader",
     "SFTDataModule",
+    "StepLabelDataModule",
+    "with_worked_solutions",
+    "worked_solution",
     "canonical",
     "evaluate",
     "near_miss",

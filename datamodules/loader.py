@@ -31,6 +31,12 @@ class RowLoader:
         resumable: Continue a partly consumed epoch on the next ``iter()`` (training loaders, so that a
             resumed run draws the batches an uninterrupted one would). False starts every ``iter()`` at the
             first batch (validation loaders, which a sanity check may leave half-read).
+        rank: This process's rank under a distributed strategy (Lightning's ``global_rank``).
+        world_size: Number of ranks. Each step draws one global batch of ``batch_size x world_size`` rows
+            exactly as a single process with that batch size would, and rank ``r`` takes its ``r``-th slice:
+            every rank sees its own rows, and 2 ranks x ``b`` see the rows 1 rank x ``2b`` sees. The epoch's
+            last global batch is padded with its first rows (as ``DistributedSampler`` pads), so every rank
+            runs the same number of steps (a rank with fewer would hang the others' all-reduce).
     """
 
     def __init__(
@@ -44,9 +50,14 @@ class RowLoader:
         drop_last: bool = False,
         difficulty_sampler: DifficultySampler | None = None,
         resumable: bool = True,
+        rank: int = 0,
+        world_size: int = 1,
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"RowLoader.batch_size must be >= 1, got {batch_size}")
+        if world_size < 1 or not 0 <= rank < world_size:
+            raise ValueError(f"RowLoader: need 0 <= rank < world_size, got rank={rank}, world_size={world_size}")
+        self.rank, self.world_size = rank, world_size
         self.rows, self.batch_size, self.shuffle, self.seed = rows, batch_size, shuffle, seed
         self.drop_last = drop_last
         self.weights = weights
@@ -73,17 +84,24 @@ class RowLoader:
             )
         self.weights = weights
 
+    @property
+    def global_batch_size(self) -> int:
+        """Rows per step over all ranks."""
+        return self.batch_size * self.world_size
+
     def __len__(self) -> int:
         n = len(self.difficulty_sampler) if self.difficulty_sampler is not None else len(self.rows)
-        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+        g = self.global_batch_size
+        return n // g if self.drop_last else -(-n // g)
 
     def _batch_indices(self, b: int) -> list[int]:
+        """This rank's slice of global batch ``b`` of the current epoch."""
+        g, start = self.global_batch_size, b * self.global_batch_size
         if self.difficulty_sampler is not None:
-            per_epoch = len(self.difficulty_sampler)
-            start = b * self.batch_size
-            count = min(self.batch_size, per_epoch - start)
-            self.difficulty_sampler.position = self.epoch * per_epoch + start + count
-            return self.difficulty_sampler.indices(self.epoch * per_epoch + start, count)
+            n = len(self.difficulty_sampler)
+            base = self.epoch * n
+            self.difficulty_sampler.position = base + min(start + g, n)
+            return [self.difficulty_sampler.index_at(base + p) for p in self._positions(start, n)]
         gen = torch.Generator().manual_seed(self.seed * 1_000_003 + self.epoch)
         n = len(self.rows)
         if self.weights is not None:
@@ -91,9 +109,18 @@ class RowLoader:
                 self.seed * 1_000_003 + self.epoch * 7919 + b
             )  # weights may change between batches
             w = torch.tensor(self.weights, dtype=torch.float64)
-            return torch.multinomial(w, min(self.batch_size, n), replacement=True, generator=gen).tolist()
-        order = torch.randperm(n, generator=gen) if self.shuffle else torch.arange(n)
-        return order[b * self.batch_size : (b + 1) * self.batch_size].tolist()
+            count = g if self.world_size > 1 else min(g, n)
+            draws = torch.multinomial(w, count, replacement=True, generator=gen).tolist()
+            return draws[self.rank * self.batch_size : (self.rank + 1) * self.batch_size]
+        order = (torch.randperm(n, generator=gen) if self.shuffle else torch.arange(n)).tolist()
+        return [order[p] for p in self._positions(start, n)]
+
+    def _positions(self, start: int, n: int) -> list[int]:
+        """Epoch positions of this rank's rows in the global batch starting at ``start`` (of ``n`` a epoch)."""
+        first = start + self.rank * self.batch_size
+        if self.world_size == 1:
+            return list(range(first, min(first + self.batch_size, n)))
+        return [p % n for p in range(first, first + self.batch_size)]
 
     def __iter__(self) -> Iterator[list[dict[str, Any]]]:
         if not self.resumable:

@@ -33,7 +33,8 @@ class PromptDataModule(L.LightningDataModule):
         synthetic: Generate train and validation rows (disjoint) from this task instead of files.
         train_size: Synthetic training rows.
         val_size: Synthetic validation rows.
-        batch_size: Prompts per training batch (per RL iteration).
+        batch_size: Prompts per training batch (per RL iteration) and per rank: under DDP each rank draws its
+            own ``batch_size`` rows of one global batch (``RowLoader``'s ``rank``/``world_size``).
         val_batch_size: Prompts per validation batch.
         required_fields: Fields every row must have (after ``rename``).
         rename: ``{field in the file: field lit-reason expects}``, e.g. ``{"question": "prompt"}``.
@@ -107,7 +108,9 @@ class PromptDataModule(L.LightningDataModule):
         self.train_sampler = DifficultySampler(
             [r.get("difficulty") for r in self.train_rows], shuffle=self.shuffle, seed=self.seed
         )
-        self.train_loader = RowLoader(self.train_rows, self.batch_size, difficulty_sampler=self.train_sampler)
+        rank, world = self.shard()
+        self.train_loader = RowLoader(self.train_rows, self.batch_size, difficulty_sampler=self.train_sampler,
+                                      rank=rank, world_size=world)
         if self._state_to_load:
             self.train_loader.load_state_dict(self._state_to_load)
 
@@ -141,12 +144,20 @@ class PromptDataModule(L.LightningDataModule):
             return {**row, "prompt": system + prompt}
         return row
 
+    def shard(self) -> tuple[int, int]:
+        """``(rank, world_size)`` of the trainer's strategy; ``batch_size`` is per rank (as in Lightning)."""
+        trainer = self.trainer
+        return (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
+
     def train_dataloader(self) -> RowLoader:
         assert self.train_loader is not None, "setup() first"
         return self.train_loader
 
     def val_dataloader(self) -> RowLoader | list:
-        return RowLoader(self.val_rows, self.val_batch_size, resumable=False) if self.val_rows else []
+        if not self.val_rows:
+            return []
+        rank, world = self.shard()
+        return RowLoader(self.val_rows, self.val_batch_size, resumable=False, rank=rank, world_size=world)
 
     def test_dataloader(self) -> RowLoader | list:
         return self.val_dataloader()

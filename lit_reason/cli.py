@@ -5,6 +5,7 @@
     lit-reason validate --config configs/grpo/quickstart.yaml --model.init_args.policy.init_args.model runs/quickstart/grpo
     lit-reason pipeline --config configs/pipelines/r1.yaml     # a chain of stages (lit_reason.pipeline)
     lit-reason plot runs/quickstart/grpo                        # curves of a run to a PNG
+    lit-reason evaluate --policy runs/quickstart/grpo --data test.jsonl --out report.json
 
 ``fit`` and ``validate`` are LightningCLI subcommands (:class:`LitReasonCLI`); the others are plain
 functions registered in :data:`COMMANDS` and imported only when chosen, so ``lit-reason --help`` and
@@ -27,6 +28,7 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "pipeline": ("lit_reason.pipeline:main", "run a chain of stages, e.g. configs/pipelines/r1.yaml"),
     "plot": ("lit_reason.commands.plot:main", "draw a run's reward/accuracy/KL/entropy/length curves to a PNG"),
+    "evaluate": ("lit_reason.evaluate:main", "greedy / pass@k / maj@k / best-of-n / search accuracy to a JSON report"),
 }
 # LightningCLI subcommands. `test` and `predict` are not offered: no lit-reason module defines their steps.
 LIGHTNING_COMMANDS = {

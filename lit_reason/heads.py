@@ -146,3 +146,23 @@ class ScalarModel(nn.Module):
     def forward(self, input_ids: Tensor, attention_mask: Tensor) -> Tensor:
         """(B, L) ids and mask (prompt then completion) -> (B,) logits."""
         return self.head(_backbone_hidden(self.backbone, input_ids, attention_mask), attention_mask)
+
+
+class StepHead(nn.Module):
+    """One logit per reasoning step, read from the hidden state of the step's last token: a process reward
+    model ``P(step t correct | x, y_<=t)`` (report sec 6.14, eq 66; Lightman et al. 2023, arXiv:2305.20050).
+    Causal attention makes the state at a step's last token a function of ``x`` and ``y_<=t`` only.
+
+    Args:
+        hidden_size: H of the backbone.
+        init_std: Standard deviation of the initial weights; 0 starts every logit at 0 (P = 0.5).
+    """
+
+    def __init__(self, hidden_size: int, init_std: float = 0.0) -> None:
+        super().__init__()
+        self.value = ValueHead(hidden_size, init_std)
+
+    def forward(self, hidden: Tensor, positions: Tensor) -> Tensor:
+        """(B, L, H) hidden states and (B, S) indices of each step's last token -> (B, S) float32 logits."""
+        rows = torch.arange(hidden.shape[0], device=hidden.device)[:, None]
+        return self.value(hidden[rows, positions])  # (B, S, H) -> (B, S)

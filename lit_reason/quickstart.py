@@ -1,8 +1,8 @@
-"""``make quickstart``: teach the tiny Llama a little addition by SFT, then let GRPO improve it.
+"""``make quickstart``: the pipeline ``configs/pipelines/quickstart.yaml`` (SFT, then GRPO) from scratch.
 
-Runs ``configs/sft/quickstart.yaml`` then ``configs/grpo/quickstart.yaml`` (which starts from the SFT
-stage's exported weights) through the same CLI as ``lit-reason fit``, validates after each stage, and ends
-with ``quickstart: val/accuracy sft=<x> grpo=<y>`` (greedy accuracy on the held-out split).
+The same runner as ``lit-reason pipeline`` (each stage ``fit`` then ``validate`` in its own process, the
+GRPO stage starting from the SFT stage's export); it always re-runs both stages and ends with
+``quickstart: val/accuracy sft=<x> grpo=<y>`` (greedy accuracy on the held-out split).
 """
 
 from __future__ import annotations
@@ -11,29 +11,27 @@ import argparse
 import os
 import time
 
-from lit_reason.cli import LitReasonCLI
+from lit_reason.pipeline import PipelineError, load_pipeline, run_pipeline
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def run_stage(config: str, *overrides: str) -> dict[str, float]:
-    """``lit-reason fit --config config`` then a validation pass; returns the validation metrics."""
-    cli = LitReasonCLI(args=["--config", config, *overrides], run=False)
-    cli.trainer.fit(cli.model, datamodule=cli.datamodule)
-    return {k: float(v) for k, v in cli.trainer.validate(cli.model, datamodule=cli.datamodule, verbose=False)[0].items()}
+CONFIG = os.path.join(HERE, "configs", "pipelines", "quickstart.yaml")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--configs", default=os.path.join(HERE, "configs"), help="folder holding sft/ and grpo/")
+    parser.add_argument("--config", default=CONFIG, help="the quickstart pipeline (two stages: sft, grpo)")
+    parser.add_argument("--run-dir", default=None, help="where the stages log and export (default: the file's)")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
-    sft = run_stage(os.path.join(args.configs, "sft", "quickstart.yaml"))
-    grpo = run_stage(os.path.join(args.configs, "grpo", "quickstart.yaml"))
-    minutes = (time.perf_counter() - t0) / 60
+    try:
+        pipeline = load_pipeline(args.config)
+        states = run_pipeline(pipeline, args.run_dir, from_stage=pipeline.stages[0].name)
+    except PipelineError as e:
+        raise SystemExit(f"quickstart: error: {e}") from None
+    sft, grpo = (states[stage.name]["metrics"] for stage in pipeline.stages)
     for key in ("val/accuracy", "val/accuracy_sampled"):
         print(f"{key:22s} sft={sft[key]:.3f} grpo={grpo[key]:.3f}")
-    print(f"quickstart took {minutes:.1f} min")
+    print(f"quickstart took {(time.perf_counter() - t0) / 60:.1f} min")
     print(f"quickstart: val/accuracy sft={sft['val/accuracy']:.3f} grpo={grpo['val/accuracy']:.3f}")
 
 

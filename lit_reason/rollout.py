@@ -28,6 +28,7 @@ _TENSORS = (
     "advantages",
     "returns",
     "is_weights",
+    "policy_version",
 )
 
 
@@ -60,6 +61,7 @@ class Rollout:
         advantages: (B,) or (B, T).
         returns: (B, T) value targets.
         is_weights: (B, T) truncated importance weights pi_old / pi_sampler (eq 132), when corrected.
+        policy_version: (B,) learner updates the sampling weights had seen (``sampling/engine.py``).
     """
 
     prompt_ids: Tensor
@@ -82,6 +84,7 @@ class Rollout:
     advantages: Tensor | None = None
     returns: Tensor | None = None
     is_weights: Tensor | None = None
+    policy_version: Tensor | None = None
 
     def __post_init__(self) -> None:
         b = self.completion_ids.shape[0]

@@ -8,17 +8,21 @@
 """
 
 from lit_reason.advantages.group import (
+    BASELINES,
     batch_mean_baseline,
     ema_update,
     gae,
     group_index,
     group_mean_baseline,
     group_normalized,
+    group_sums,
     last_token_rewards,
     leave_one_out,
     leave_one_out_baseline,
+    out_dtype,
     returns,
     whiten,
+    zero_baseline,
 )
 from lit_reason.advantages.normalize import (
     REWARD_NORMALIZERS,
@@ -46,6 +50,10 @@ from lit_reason.advantages.variants import (
 )
 
 __all__ = [
+    "BASELINES",
+    "group_sums",
+    "out_dtype",
+    "zero_baseline",
     "REWARD_NORMALIZERS",
     "RunningMoments",
     "adaptive_group_sizes",

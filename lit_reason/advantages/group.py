@@ -68,7 +68,6 @@ def group_normalized(rewards: Tensor, group: Tensor, *, std: bool = True, eps: f
         >>> group_normalized(torch.tensor([1.0, 0.0, 2.0, 2.0]), torch.tensor([7, 7, 3, 3])).tolist()
         [0.7070068120956421, -0.7070068120956421, 0.0, 0.0]
     """
-    out_dtype = rewards.dtype if rewards.is_floating_point() else torch.get_default_dtype()
     r, idx, n_groups = group_index(rewards, group)
     zeros = torch.zeros(n_groups, dtype=torch.float64, device=r.device)
     count = zeros.index_add(0, idx, torch.ones_like(r))  # (n_groups,)
@@ -80,7 +79,7 @@ def group_normalized(rewards: Tensor, group: Tensor, *, std: bool = True, eps: f
     hi = zeros.scatter_reduce(0, idx, r, reduce="amax", include_self=False)
     lo = zeros.scatter_reduce(0, idx, r, reduce="amin", include_self=False)
     adv = torch.where((hi == lo)[idx], torch.zeros_like(adv), adv)
-    return adv.to(out_dtype)
+    return adv.to(out_dtype(rewards))
 
 
 def whiten(x: Tensor, mask: Tensor | None = None, *, shift_mean: bool = True, eps: float = 1e-8) -> Tensor:
@@ -205,14 +204,17 @@ def returns(advantages: Tensor, values: Tensor, mask: Tensor) -> Tensor:
     return torch.where(valid, advantages + values, zero)
 
 
-def _group_sums(rewards: Tensor, group: Tensor) -> tuple[Tensor, Tensor]:
-    """Per-sample (sum of its group's rewards, size of its group), both (B,) float64."""
+def group_sums(rewards: Tensor, group: Tensor) -> tuple[Tensor, Tensor]:
+    """Per-sample (sum of its group's rewards, size of its group), both (B,) float64: the group statistics
+    the baselines and the weighted variants share (after :func:`group_index`'s checks)."""
     r, idx, n = group_index(rewards, group)
     zeros = torch.zeros(n, dtype=torch.float64, device=r.device)
     return zeros.index_add(0, idx, r)[idx], zeros.index_add(0, idx, torch.ones_like(r))[idx]
 
 
-def _out_dtype(rewards: Tensor) -> torch.dtype:
+def out_dtype(rewards: Tensor) -> torch.dtype:
+    """The one dtype rule of this package: an estimator computes in float64 and returns the rewards' own
+    floating dtype (integer or bool rewards give the default dtype)."""
     return rewards.dtype if rewards.is_floating_point() else torch.get_default_dtype()
 
 
@@ -234,10 +236,10 @@ def leave_one_out_baseline(rewards: Tensor, group: Tensor) -> Tensor:
         >>> leave_one_out_baseline(torch.tensor([1.0, 0.0, 0.0]), torch.tensor([0, 0, 0])).tolist()
         [0.0, 0.5, 0.5]
     """
-    total, count = _group_sums(rewards, group)
+    total, count = group_sums(rewards, group)
     r = rewards.to(torch.float64)
     b = torch.where(count > 1, (total - r) / (count - 1).clamp(min=1), r)
-    return b.to(_out_dtype(rewards))
+    return b.to(out_dtype(rewards))
 
 
 def leave_one_out(rewards: Tensor, group: Tensor) -> Tensor:
@@ -256,7 +258,7 @@ def leave_one_out(rewards: Tensor, group: Tensor) -> Tensor:
         >>> leave_one_out(torch.tensor([1.0, 0.0, 0.0]), torch.tensor([0, 0, 0])).tolist()
         [1.0, -0.5, -0.5]
     """
-    return rewards.to(_out_dtype(rewards)) - leave_one_out_baseline(rewards, group)
+    return rewards.to(out_dtype(rewards)) - leave_one_out_baseline(rewards, group)
 
 
 def group_mean_baseline(rewards: Tensor, group: Tensor) -> Tensor:
@@ -276,8 +278,8 @@ def group_mean_baseline(rewards: Tensor, group: Tensor) -> Tensor:
         >>> group_mean_baseline(torch.tensor([1.0, 0.0, 4.0]), torch.tensor([0, 0, 1])).tolist()
         [0.5, 0.5, 4.0]
     """
-    total, count = _group_sums(rewards, group)
-    return (total / count).to(_out_dtype(rewards))
+    total, count = group_sums(rewards, group)
+    return (total / count).to(out_dtype(rewards))
 
 
 def batch_mean_baseline(rewards: Tensor, group: Tensor) -> Tensor:
@@ -294,8 +296,8 @@ def batch_mean_baseline(rewards: Tensor, group: Tensor) -> Tensor:
         >>> batch_mean_baseline(torch.tensor([1.0, 0.0, 2.0]), torch.tensor([0, 0, 1])).tolist()
         [1.0, 1.0, 1.0]
     """
-    _group_sums(rewards, group)  # validation only
-    r = rewards.to(_out_dtype(rewards))
+    group_sums(rewards, group)  # validation only
+    r = rewards.to(out_dtype(rewards))
     return r.mean().expand_as(r).clone() if r.numel() else r
 
 
@@ -347,6 +349,25 @@ def last_token_rewards(rewards: Tensor, mask: Tensor) -> Tensor:
     valid = mask.bool()
     lengths = valid.sum(1)  # (B,)
     last = (lengths - 1).clamp(min=0)
-    out = torch.zeros(mask.shape, dtype=_out_dtype(rewards), device=rewards.device)
+    out = torch.zeros(mask.shape, dtype=out_dtype(rewards), device=rewards.device)
     out[torch.arange(mask.shape[0], device=mask.device), last] = torch.where(lengths > 0, rewards.to(out.dtype), 0.0)
     return out
+
+
+def zero_baseline(rewards: Tensor, group: Tensor, *, value: float = 0.0) -> Tensor:
+    """A baseline of ``value`` for every sample (REINFORCE's ``none``: 0; ``constant``: a chosen value).
+
+    Example:
+        >>> zero_baseline(torch.tensor([1.0, 0.0]), torch.tensor([0, 0]), value=0.5).tolist()
+        [0.5, 0.5]
+    """
+    return torch.full_like(rewards, value, dtype=out_dtype(rewards))
+
+
+#: The baselines b(r, group) of REINFORCE-style advantages ``A = r - b`` that keep no state (eq 61, 62).
+BASELINES = {
+    "none": zero_baseline,
+    "batch_mean": batch_mean_baseline,
+    "group_mean": group_mean_baseline,
+    "leave_one_out": leave_one_out_baseline,
+}

@@ -11,6 +11,8 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
+from lit_reason.advantages.group import out_dtype
+
 
 def _check(rewards: Tensor) -> None:
     if rewards.dim() != 1:
@@ -114,8 +116,7 @@ def quantile_normalize(rewards: Tensor) -> Tensor:
     below = (rewards.unsqueeze(0) < rewards.unsqueeze(1)).sum(1)  # (B,) strictly smaller values
     equal = (rewards.unsqueeze(0) == rewards.unsqueeze(1)).sum(1)  # (B,) ties, self included
     rank = below.to(torch.float64) + (equal.to(torch.float64) + 1) / 2  # average 1-based rank
-    out_dtype = rewards.dtype if rewards.is_floating_point() else torch.get_default_dtype()
-    return (rank / max(n, 1) - 0.5).to(out_dtype)
+    return (rank / max(n, 1) - 0.5).to(out_dtype(rewards))
 
 
 # Stateless normalisers selectable by name; the EMA one needs state and is used through its two functions.

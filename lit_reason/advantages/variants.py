@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from lit_reason.advantages.group import group_index
+from lit_reason.advantages.group import group_index, group_sums, out_dtype
 
 
 def weighted_group_normalized(rewards: Tensor, group: Tensor, weights: Tensor, *, eps: float = 1e-4) -> Tensor:
@@ -44,7 +44,7 @@ def weighted_group_normalized(rewards: Tensor, group: Tensor, weights: Tensor, *
     std = (zeros.index_add(0, idx, (r - mean[idx]).square()) / (count - 1).clamp(min=1)).sqrt()
     w_mean = zeros.index_add(0, idx, w * r) / w_sum
     adv = w * (r - w_mean[idx]) / (std[idx] + eps)
-    return torch.where(std[idx] == 0, torch.zeros_like(adv), adv).to(_dtype(rewards))
+    return torch.where(std[idx] == 0, torch.zeros_like(adv), adv).to(out_dtype(rewards))
 
 
 def stratified_group_normalized(rewards: Tensor, group: Tensor, stratum: Tensor, *, eps: float = 1e-4) -> Tensor:
@@ -82,7 +82,7 @@ def stratified_group_normalized(rewards: Tensor, group: Tensor, stratum: Tensor,
     groups_in = s_zeros.index_add(0, s_idx, _first_of_group(g_idx, n_groups).to(torch.float64))
     sigma = (s_zeros.index_add(0, s_idx, centred.square()) / (size - groups_in).clamp(min=1)).sqrt()
     scale = len(r) / (n_strata * size)
-    return (scale[s_idx] * centred / (sigma[s_idx] + eps)).to(_dtype(rewards))
+    return (scale[s_idx] * centred / (sigma[s_idx] + eps)).to(out_dtype(rewards))
 
 
 def adaptive_group_sizes(
@@ -128,10 +128,8 @@ def novelty_weights(duplicates: Tensor, group: Tensor) -> Tensor:
         (B,) float weights; a group of distinct completions gets all 1.
     """
     inv = 1.0 / duplicates.to(torch.float64).clamp(min=1)
-    r, idx, n = group_index(inv, group)
-    zeros = torch.zeros(n, dtype=torch.float64, device=r.device)
-    mean = zeros.index_add(0, idx, r) / zeros.index_add(0, idx, torch.ones_like(r))
-    return (r / mean[idx]).float()
+    total, count = group_sums(inv, group)
+    return (inv / (total / count)).float()
 
 
 def _first_of_group(g_idx: Tensor, n_groups: int) -> Tensor:
@@ -141,10 +139,6 @@ def _first_of_group(g_idx: Tensor, n_groups: int) -> Tensor:
     out = torch.zeros(len(g_idx), dtype=torch.long, device=g_idx.device)
     out[first] = 1
     return out
-
-
-def _dtype(rewards: Tensor) -> torch.dtype:
-    return rewards.dtype if rewards.is_floating_point() else torch.get_default_dtype()
 
 
 __all__ = ["adaptive_group_sizes", "novelty_weights", "stratified_group_normalized", "weighted_group_normalized"]

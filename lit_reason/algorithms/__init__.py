@@ -12,6 +12,7 @@ from lit_reason.algorithms.filters import (
     TopKPerPrompt,
 )
 from lit_reason.algorithms.grpo import GRPO
+from lit_reason.algorithms.math_shepherd import ShepherdSettings, label_steps
 from lit_reason.algorithms.online_dpo import IterativeDPO, OnlineDPO
 from lit_reason.algorithms.optim import OptimizerSettings
 from lit_reason.algorithms.ppo import PPO
@@ -27,6 +28,7 @@ from lit_reason.algorithms.preference import (
 from lit_reason.algorithms.reinforce import REINFORCE, RLOO
 from lit_reason.algorithms.reinforce_pp import REINFORCEPlusPlus
 from lit_reason.algorithms.remax import ReMax
+from lit_reason.algorithms.reward_model import RewardModelModule
 from lit_reason.algorithms.self_rewarding import SelfRewarding
 from lit_reason.algorithms.self_training import SelfTrainingModule
 from lit_reason.algorithms.sft import SFTModule, completion_nll
@@ -48,6 +50,9 @@ __all__ = [
     "REINFORCEPlusPlus",
     "ReMax",
     "RLOO",
+    "RewardModelModule",
+    "ShepherdSettings",
+    "label_steps",
     "LossOutput",
     "OfflinePreferenceModule",
     "OnlineDPO",

@@ -23,9 +23,11 @@ from lit_reason.algorithms.evaluation import check_pass_k, columns_of, validate_
 from lit_reason.algorithms.guards import kl_errors
 from lit_reason.algorithms.nonfinite import NonFiniteGuard
 from lit_reason.algorithms.optim import OptimizerSettings
+from lit_reason.algorithms.ranks import all_equal, all_finite, keyed_seed, no_grad_sync, share_scale
 from lit_reason.algorithms.rounds import ReferenceRounds
 from lit_reason.algorithms.scoring import score_rollout
 from lit_reason.batching import token_budget_batches
+from lit_reason.distributed.actor_learner import RaySettings
 from lit_reason.logprobs import TokenStats
 from lit_reason.losses import aggregate, approx_kl, kl_penalty
 from lit_reason.losses.importance import sampler_mismatch_kl, sequence_is_weights, token_is_weights
@@ -33,14 +35,16 @@ from lit_reason.policy import Policy
 from lit_reason.rewards.combine import RewardFn, WeightedSum
 from lit_reason.rewards.registry import get_reward
 from lit_reason.rollout import IterationRecord, Rollout
-from lit_reason.sampling.hf import HFSampler
+from lit_reason.sampling.engine import ENGINES, build_engine
 from lit_reason.sampling.params import SamplingParams
+from lit_reason.sampling.vllm import VLLMSettings
 
-# How much of a minibatch's loss a micro-batch carries, per loss aggregation (see losses/aggregate.py).
+# The weight of a set of samples in a minibatch's loss, per loss aggregation (see losses/aggregate.py): a
+# micro-batch's share of the loss is its weight over the minibatch's weight summed over all ranks.
 MICRO_SHARES = {
-    "token": lambda micro, full: micro.completion_mask.sum() / full.completion_mask.sum().clamp(min=1),
-    "sequence": lambda micro, full: len(micro) / len(full),
-    "constant": lambda micro, full: len(micro) / len(full),
+    "token": lambda rollout: rollout.completion_mask.sum(),
+    "sequence": len,
+    "constant": len,
 }
 
 IS_WEIGHTS = {"none": None, "token": token_is_weights, "sequence": sequence_is_weights}
@@ -96,18 +100,27 @@ class OnPolicyModule(L.LightningModule):
         max_nonfinite_skips: Consecutive non-finite losses tolerated before training stops
             (``lit_reason/algorithms/nonfinite.py``: each is skipped and counted in ``train/nonfinite_skipped``).
         optimizer: AdamW settings.
-        generation_batch_size: Prompts generated together; None means the whole batch.
-        seed: Seed of the sampling RNG (its state is checkpointed).
+        generation_batch_size: Prompts generated together; None means the whole batch. Each such chunk
+            samples from its own RNG stream keyed by ``(seed, iteration, global chunk index)``, so with
+            ``generation_batch_size = b`` 2 DDP ranks x ``b`` prompts draw the samples 1 rank x ``2b`` draws.
+        seed: Seed of the RNG streams; every iteration re-keys them from ``(seed, iteration)`` (and the rank,
+            for minibatch shuffling), so a checkpoint resumes exactly on any number of ranks.
         pack_groups: Score the samples of a prompt in one packed row (prompt once, no completion padding;
             ``lit_reason/packing.py``); the values are the padded layout's.
         is_correction: Importance-sampling correction for a sampler that differs from the learner
-            (vLLM, stale weights; eq 132): ``none``, ``token`` (per-token truncated ratio, TIS), ``sequence``
-            (truncated product) or ``auto`` (``token`` when the sampler is not the learner, i.e.
-            ``sampler.is_learner`` is False, else ``none``). It costs one no-grad forward per rollout to
-            recompute ``pi_old``; the mismatch is logged as ``train/sampler_kl``.
+            (vLLM, stale weights; eq 132): ``none``, ``token`` (per-token truncated ratio, TIS) or ``sequence``
+            (truncated product). It costs one no-grad forward per rollout to recompute ``pi_old``. None
+            (default) means ``none`` with the HF engine (it samples with the learner's weights) and ``token``
+            with any other engine: truncated IS is on by default where the sampler is not the learner. The
+            mismatch is logged as ``train/sampler_kl``.
         is_cap: Truncation of the importance weights.
         val_pass_k: k's of the unbiased ``val/pass@k`` (each <= the validation samples per prompt);
             ``val/pass@n`` is always reported.
+        engine: Rollout engine (``sampling/engine.py``): ``hf`` (the policy's own modules, CPU or GPU),
+            ``vllm`` (a colocated vLLM ``LLM``, GPU, extra ``[vllm]``) or ``ray`` (asynchronous generator
+            actors, report sec 8.4.4, extra ``[ray]``).
+        vllm: Options of the vLLM engine.
+        ray: Options of the Ray actor-learner engine.
     """
 
     #: Module attributes the run state checkpoints (``checkpoint["lit_reason"]``); subclasses extend it.
@@ -139,12 +152,18 @@ class OnPolicyModule(L.LightningModule):
         generation_batch_size: int | None = None,
         seed: int = 0,
         pack_groups: bool = True,
-        is_correction: str = "auto",
+        is_correction: str | None = None,
         is_cap: float = 2.0,
         val_pass_k: list[int] | None = None,
+        engine: str = "hf",
+        vllm: VLLMSettings | None = None,
+        ray: RaySettings | None = None,
     ) -> None:
         super().__init__()
         self.save_hyperparameters(ignore=["policy"])
+        if is_correction is None:
+            is_correction = "none" if engine == "hf" else "token"
+        self.is_correction = is_correction  # resolved (subclasses may save_hyperparameters again)
         self.automatic_optimization = False
         counts = dict(update_epochs=update_epochs, minibatch_size=minibatch_size, micro_batch_size=micro_batch_size,
                       micro_batch_tokens=micro_batch_tokens, score_batch_size=score_batch_size,
@@ -160,8 +179,10 @@ class OnPolicyModule(L.LightningModule):
         if micro_batch_tokens is not None and self.keep_together > 1:  # a length sort would split the pairs
             errors.append(f"micro_batch_tokens is not available to {type(self).__name__} (its samples come in "
                           f"blocks of {self.keep_together}); use micro_batch_size")
-        if is_correction not in (*IS_WEIGHTS, "auto"):
-            errors.append(f"is_correction must be one of {sorted(IS_WEIGHTS) + ['auto']}, got {is_correction!r}")
+        if is_correction not in IS_WEIGHTS:
+            errors.append(f"is_correction must be one of {sorted(IS_WEIGHTS)}, got {is_correction!r}")
+        if engine not in ENGINES:
+            errors.append(f"engine must be one of {ENGINES}, got {engine!r}")
         if is_cap <= 0:
             errors.append(f"is_cap must be > 0, got {is_cap}")
         try:
@@ -171,7 +192,7 @@ class OnPolicyModule(L.LightningModule):
         if errors:
             raise ValueError(f"{type(self).__name__}: " + "; ".join(errors))
         self.policy = policy
-        self.sampler = HFSampler(policy, batch_size=generation_batch_size)
+        self.sampler = build_engine(engine, policy, batch_size=generation_batch_size, vllm=vllm, ray=ray)
         reward_fns = [get_reward(r) for r in (rewards or ["math_accuracy"])]
         self.reward = WeightedSum(reward_fns, reward_weights, name="reward")
         self.verifier = get_reward(verifier) if verifier else None
@@ -250,23 +271,28 @@ class OnPolicyModule(L.LightningModule):
         A hook only for per-prompt work that needs the raw rows (ReMax's greedy baseline): extend it by
         calling ``super().collect(rows)`` first. Per-sample extras belong in ``annotate``.
         """
+        if self.sampler.policy_version != self.iteration:  # after each update: the engine takes the weights
+            self.sampler.sync_weights(self.iteration)
         t0 = time.perf_counter()
         rollout = self.sampler.generate(
-            [r["prompt"] for r in rows], self.sampling, columns=columns_of(rows), generator=self.generator,
-            counts=self.group_sizes(rows),
+            [r["prompt"] for r in rows], self.sampling, columns=columns_of(rows),
+            generator=self._sampling_generators(len(rows)), counts=self.group_sizes(rows),
         )
         gen_s = time.perf_counter() - t0
         rollout.old_logprobs = rollout.sampler_logprobs
         metrics = score_rollout(rollout, self.reward, self.verifier, none_reward=self.hparams.none_reward)
         metrics["perf/rollout_tokens_per_s"] = rollout.completion_mask.sum().item() / max(gen_s, 1e-9)
+        # Learner updates since the samples' weights (0 for a synchronous loop; async engines lag).
+        metrics["staleness"] = float(self.iteration - rollout.policy_version.float().mean().item())
         return rollout, metrics
 
-    @property
-    def is_correction(self) -> str:
-        """The eq 132 correction in effect: the option, with ``auto`` resolved against ``sampler.is_learner``."""
-        if self.hparams.is_correction != "auto":
-            return self.hparams.is_correction
-        return "none" if self.sampler.is_learner else "token"
+    def _sampling_generators(self, n_prompts: int) -> list[torch.Generator]:
+        """One RNG per generation chunk, keyed by the chunk's index over all ranks (see ``ranks.py``)."""
+        size = self.hparams.generation_batch_size or max(n_prompts, 1)
+        chunks = -(-n_prompts // size)
+        first = self.global_rank * chunks  # every rank holds the same number of prompts (RowLoader pads)
+        return [torch.Generator().manual_seed(keyed_seed(self.hparams.seed, "sample", self.iteration, first + c))
+                for c in range(chunks)]
 
     @property
     def _logprob_temperature(self) -> float:
@@ -331,6 +357,7 @@ class OnPolicyModule(L.LightningModule):
     # ------------------------------------------------------------------ training
     def training_step(self, batch: list[dict[str, Any]], batch_idx: int) -> None:
         t0 = time.perf_counter()
+        self.generator.manual_seed(keyed_seed(self.hparams.seed, "update", self.iteration, self.global_rank))
         self._records = {}
         rollout, metrics = self.collect(batch)
         with torch.no_grad():
@@ -352,14 +379,22 @@ class OnPolicyModule(L.LightningModule):
         metrics["iteration"] = float(self.iteration)
         metrics["perf/step_s"] = time.perf_counter() - t0
         logged = {k if k.startswith("perf/") else f"train/{k}": float(v) for k, v in metrics.items()}
-        self.log_dict(logged, on_step=True, batch_size=len(batch))
-        self.log("reward", metrics["reward"], prog_bar=True, logger=False, batch_size=len(batch))
+        # sync_dist: the logged value is the mean over ranks (each rank's batch is the same size).
+        self.log_dict(logged, on_step=True, batch_size=len(batch), sync_dist=True)
+        self.log("reward", metrics["reward"], prog_bar=True, logger=False, batch_size=len(batch), sync_dist=True)
         if "accuracy" in metrics:
-            self.log("acc", metrics["accuracy"], prog_bar=True, logger=False, batch_size=len(batch))
+            self.log("acc", metrics["accuracy"], prog_bar=True, logger=False, batch_size=len(batch),
+                     sync_dist=True)
 
     def update(self, rollout: Rollout) -> dict[str, float]:
         """update_epochs x minibatches of optimizer steps over the rollout; returns averaged diagnostics."""
         opt, sched = self.optimizers(), self.lr_schedulers()
+        if not all_equal(self, len(rollout)):
+            raise RuntimeError(
+                f"{type(self).__name__}: the ranks hold rollouts of different sizes (this one {len(rollout)}); "
+                "under DDP every rank must take the same number of optimizer steps, so per-rank filtering "
+                "(dynamic sampling) and adaptive group sizes need a single process"
+            )
         size = self.hparams.minibatch_size or len(rollout)
         sums: dict[str, float] = {}
         steps = 0
@@ -393,15 +428,17 @@ class OnPolicyModule(L.LightningModule):
     def _accumulate(self, mb: Rollout) -> dict[str, float] | None:
         """Forward/backward over micro-batches of ``mb``; None (and no gradient) if a loss is non-finite."""
         sums: dict[str, float] = {}
-        for micro in self.micro_batches(mb):
-            if not micro.completion_mask.any():  # e.g. all masked by DAPO's overlong filter: adds 0 either way
-                continue
-            share = self.micro_share(micro, mb)
+        micros = list(self.micro_batches(mb))
+        scale = share_scale(self, self.micro_share(mb))  # the minibatch's loss weight over all ranks
+        for i, micro in enumerate(micros):
+            share = float(self.micro_share(micro)) * scale
             out = self.loss(micro.trimmed())
-            if not self.nonfinite.check(out.loss, f"at iteration {self.iteration}"):
+            # Decided on every rank together: a rank that skipped alone would leave the others in all-reduce.
+            if not self.nonfinite.check(out.loss, f"at iteration {self.iteration}", finite=all_finite(self, out.loss)):
                 self.optimizers().zero_grad(set_to_none=True)  # drop the earlier micro-batches' gradients
                 return None
-            self.manual_backward(out.loss * share)
+            with no_grad_sync(self, skip=i < len(micros) - 1):  # one all-reduce per optimizer step
+                self.manual_backward(out.loss * share)
             for k, v in {"loss": out.loss, **out.metrics}.items():
                 sums[k] = sums.get(k, 0.0) + float(v.detach()) * float(share)
         return sums

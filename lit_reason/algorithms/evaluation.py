@@ -125,5 +125,6 @@ def validate_batch(
         pass_k = module.hparams.get("val_pass_k")
     gen = torch.Generator().manual_seed(module.hparams.seed + 1_000_003 * (batch_idx + 1))
     metrics = accuracy_metrics(module.sampler, batch, module.verifier, sampled, gen, pass_k)
-    module.log_dict(metrics, batch_size=len(batch))
-    module.log("val_acc", metrics["val/accuracy"], prog_bar=True, logger=False, batch_size=len(batch))
+    module.log_dict(metrics, batch_size=len(batch), sync_dist=True)
+    module.log("val_acc", metrics["val/accuracy"], prog_bar=True, logger=False, batch_size=len(batch),
+               sync_dist=True)

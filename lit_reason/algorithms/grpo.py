@@ -25,6 +25,8 @@ the entropy bonus of eq 18 (``EntropyMonitor(response=adaptive)`` can drive it).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import torch
@@ -109,6 +111,7 @@ class GRPO(OnPolicyModule):
             raise ValueError(f"GRPO: entropy_coef and cov_kl_coef must be >= 0 and cov_ratio in (0, 1], got "
                              f"{entropy_coef}, {cov_kl_coef}, {cov_ratio}")
         self.save_hyperparameters(ignore=["policy"])
+        self._group_advantages = _estimator(sample_weight, strata, scale_rewards)
         options = {"eps_low": eps_low, "eps_high": eps_high, "cov_low": cov_bounds[0], "cov_high": cov_bounds[1],
                    "cov_kl_coef": cov_kl_coef, "generator": self.generator}
         if cov_ratio is not None:
@@ -128,20 +131,7 @@ class GRPO(OnPolicyModule):
         return sizes.tolist()
 
     def advantages(self, rollout: Rollout) -> Targets:
-        return Targets(self._group_advantages(rollout))
-
-    def _group_advantages(self, rollout: Rollout) -> Tensor:
-        hp = self.hparams
-        if hp.sample_weight == "novelty":
-            return weighted_group_normalized(rollout.rewards, rollout.group, _novelty(rollout))
-        if hp.sample_weight is not None:
-            weights = _numeric_column(rollout, hp.sample_weight, "sample_weight")
-            return weighted_group_normalized(rollout.rewards, rollout.group, weights)
-        if hp.strata is not None:
-            strata = _numeric_column(rollout, hp.strata, "strata")
-            _, stratum_ids = torch.unique(strata, return_inverse=True)
-            return stratified_group_normalized(rollout.rewards, rollout.group, stratum_ids)
-        return group_normalized(rollout.rewards, rollout.group, std=hp.scale_rewards)
+        return Targets(self._group_advantages(rollout))  # (B,), the estimator chosen in __init__
 
     def loss(self, minibatch: Rollout) -> LossOutput:
         mb = minibatch
@@ -152,6 +142,29 @@ class GRPO(OnPolicyModule):
         loss = self.finish_loss(per_token, stats, mb, metrics, kl_in_loss=self.kl_in_loss)
         return LossOutput(loss, {k: v.detach() for k, v in metrics.items()})
 
+
+
+def _estimator(sample_weight: str | None, strata: str | None, scale_rewards: bool) -> Callable[[Rollout], Tensor]:
+    """GRPO's advantage estimator for the options, chosen once: eq 29 (weighted), hierarchical, or eq 23."""
+    if sample_weight is not None:
+        return partial(_weighted, column=sample_weight)
+    if strata is not None:
+        return partial(_stratified, column=strata)
+    return partial(_plain, std=scale_rewards)
+
+
+def _plain(rollout: Rollout, *, std: bool) -> Tensor:
+    return group_normalized(rollout.rewards, rollout.group, std=std)
+
+
+def _weighted(rollout: Rollout, *, column: str) -> Tensor:
+    weights = _novelty(rollout) if column == "novelty" else _numeric_column(rollout, column, "sample_weight")
+    return weighted_group_normalized(rollout.rewards, rollout.group, weights)
+
+
+def _stratified(rollout: Rollout, *, column: str) -> Tensor:
+    _, stratum_ids = torch.unique(_numeric_column(rollout, column, "strata"), return_inverse=True)
+    return stratified_group_normalized(rollout.rewards, rollout.group, stratum_ids)
 
 
 def _column_value(row: dict[str, Any], name: str, option: str) -> Any:

@@ -31,13 +31,19 @@ class NonFiniteGuard:
         self.skips = 0  # since the start of the run (checkpointed)
         self.consecutive = 0
 
-    def check(self, loss: Tensor, where: str) -> bool:
+    def check(self, loss: Tensor, where: str, *, finite: bool | None = None) -> bool:
         """True for a finite loss; False (counted) for a non-finite one, which the caller must not step on.
+
+        Args:
+            loss: The loss.
+            where: Where it happened, for the error.
+            finite: The decision when it is taken collectively (under DDP every rank skips when any rank's
+                loss is non-finite: ``ranks.all_finite``); default: whether ``loss`` itself is finite.
 
         Raises:
             RuntimeError: more than ``max_consecutive`` non-finite losses in a row.
         """
-        if bool(torch.isfinite(loss).all()):
+        if (bool(torch.isfinite(loss).all()) if finite is None else finite):
             self.consecutive = 0
             return True
         self.skips += 1

@@ -101,7 +101,7 @@ class OnlineDPO(OnPolicyModule):
         if self.kl_coef > 0:
             errors.append(f"kl_coef must be 0 (beta sets the pull to the reference), got {self.kl_coef}")
         if self.is_correction != "none":
-            errors.append(f"is_correction must be 'none' (DPO does not use sampler ratios), got {hp.is_correction!r}")
+            errors.append(f"is_correction must be 'none' (DPO does not use sampler ratios), got {self.is_correction!r}")
         for key in ("minibatch_size", "micro_batch_size"):
             if hp[key] is not None and hp[key] % 2:
                 errors.append(f"{key} must be even (it counts completions; a pair is two), got {hp[key]}")

@@ -21,6 +21,7 @@ from lit_reason.algorithms.evaluation import validate_batch
 from lit_reason.algorithms.nonfinite import METRIC as NONFINITE_METRIC
 from lit_reason.algorithms.nonfinite import NonFiniteGuard
 from lit_reason.algorithms.optim import OptimizerSettings
+from lit_reason.algorithms.ranks import all_finite
 from lit_reason.losses.preference import PreferenceLoss, resolve_preference_loss
 from lit_reason.policy import Policy, Prompt
 from lit_reason.rewards.registry import get_reward
@@ -166,12 +167,13 @@ class OfflinePreferenceModule(L.LightningModule):
     def training_step(self, batch: list[dict[str, Any]], batch_idx: int) -> Tensor | None:
         out, ex, _ = self.forward_rows(batch)
         n = len(batch)
-        if not self.nonfinite.check(out.loss, f"at step {self.global_step}"):
-            self.log(NONFINITE_METRIC, float(self.nonfinite.skips), batch_size=n)
+        # Decided on every rank together: under DDP all ranks must skip (return None) together.
+        if not self.nonfinite.check(out.loss, f"at step {self.global_step}", finite=all_finite(self, out.loss)):
+            self.log(NONFINITE_METRIC, float(self.nonfinite.skips), batch_size=n, sync_dist=True)
             return None  # Lightning skips the optimizer step for a None loss
         metrics = {f"train/{k}": v for k, v in reward_metrics(out, ex.paired).items()}
-        self.log_dict({**metrics, NONFINITE_METRIC: float(self.nonfinite.skips)}, batch_size=n)
-        self.log("train/loss", out.loss, prog_bar=True, batch_size=n)
+        self.log_dict({**metrics, NONFINITE_METRIC: float(self.nonfinite.skips)}, batch_size=n, sync_dist=True)
+        self.log("train/loss", out.loss, prog_bar=True, batch_size=n, sync_dist=True)
         return out.loss
 
     def validation_step(self, batch: list[dict[str, Any]], batch_idx: int) -> None:
@@ -181,7 +183,7 @@ class OfflinePreferenceModule(L.LightningModule):
             metrics = {f"val/{k}": v for k, v in reward_metrics(out, True).items()}
             metrics["val/preference_accuracy"] = metrics.pop("val/rewards/accuracy")
             metrics["val/logp_accuracy"] = (chosen > rejected).float().mean()
-            self.log_dict({**metrics, "val/loss": out.loss}, batch_size=len(batch))
+            self.log_dict({**metrics, "val/loss": out.loss}, batch_size=len(batch), sync_dist=True)
         if all("answer" in r for r in batch):
             validate_batch(self, batch, batch_idx, self.val_sampling)
 

@@ -26,15 +26,10 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-import torch
 from torch import Tensor
 
-from lit_reason.advantages import (
-    batch_mean_baseline,
-    ema_update,
-    group_mean_baseline,
-    leave_one_out_baseline,
-)
+from lit_reason.advantages.group import BASELINES as GROUP_BASELINES
+from lit_reason.advantages.group import ema_update, zero_baseline
 from lit_reason.advantages.normalize import (
     REWARD_NORMALIZERS,
     RunningMoments,
@@ -47,20 +42,7 @@ from lit_reason.losses.policy import policy_gradient
 from lit_reason.rollout import Rollout
 
 Baseline = Callable[[Tensor, Tensor], Tensor]
-
-
-def zero_baseline(rewards: Tensor, group: Tensor, *, value: float = 0.0) -> Tensor:
-    """A baseline of ``value`` for every sample (``none``: 0; ``constant``: ``baseline_value``)."""
-    return torch.full_like(rewards, value)
-
-
-STATELESS_BASELINES: dict[str, Baseline] = {
-    "none": zero_baseline,
-    "batch_mean": batch_mean_baseline,
-    "group_mean": group_mean_baseline,
-    "leave_one_out": leave_one_out_baseline,
-}
-BASELINES = (*STATELESS_BASELINES, "constant", "ema")
+BASELINES = (*GROUP_BASELINES, "constant", "ema")
 REWARD_NORMS = (*REWARD_NORMALIZERS, "ema")
 
 
@@ -102,7 +84,7 @@ class REINFORCE(OnPolicyModule):
             raise ValueError(f"{type(self).__name__}: " + "; ".join(errors))
         stateful: dict[str, Baseline] = {"constant": partial(zero_baseline, value=baseline_value),
                                          "ema": self._ema_baseline}
-        self._baseline = {**STATELESS_BASELINES, **stateful}[baseline]
+        self._baseline = {**GROUP_BASELINES, **stateful}[baseline]
         norms = {None: lambda r: r, **REWARD_NORMALIZERS, "ema": self._ema_normalize}
         self._normalize: Callable[[Tensor], Tensor] = norms[reward_norm]
         self.baseline_ema: Tensor | None = None  # state of the ema baseline

@@ -3,7 +3,7 @@
 One module covers the self-training family of report sec 6.4-6.13, which differ in the filter and the
 expert: ReST (alg 4, :class:`ThresholdFilter`), ReST-EM (eq 54-55, :class:`BinaryRewardFilter` with
 ``restart_from_base``), RAFT (alg 6, :class:`TopKPerPrompt`), RSF (eq 64, :class:`CorrectDedup`), STaR
-(alg 3, :class:`STaRFilter`), Expert Iteration (alg 5, ``expert: best_of_n`` or ``verifier_beam``) and,
+(alg 3, :class:`STaRFilter`), Expert Iteration (alg 5, ``expert: best_of_n``, ``verifier_beam`` or ``mcts``) and,
 in :mod:`lit_reason.algorithms.vstar`, V-STaR (alg 7). With a ``teacher`` it is distillation: the teacher
 grows, the ``policy`` (student) learns.
 
@@ -64,7 +64,14 @@ def _expert_beam(module: SelfTrainingModule, prompts: list[Prompt], columns: dic
     return [[c.completion] for c in choices]
 
 
-EXPERTS = {"sample": _expert_sample, "best_of_n": _expert_best_of_n, "verifier_beam": _expert_beam}
+def _expert_mcts(module: SelfTrainingModule, prompts: list[Prompt], columns: dict) -> list[list[str]]:
+    choices = search.mcts(module.grow_sampler, prompts, module.reward, module.mcts, columns=columns,
+                          generator=module.generator)
+    return [[c.completion] for c in choices]
+
+
+EXPERTS = {"sample": _expert_sample, "best_of_n": _expert_best_of_n, "verifier_beam": _expert_beam,
+           "mcts": _expert_mcts}
 
 
 class SelfTrainingModule(L.LightningModule):
@@ -79,9 +86,11 @@ class SelfTrainingModule(L.LightningModule):
         verifier: Reward that defines ``correct`` (score >= 1), the grow accuracy and validation accuracy.
         sampling: Grow sampling; ``sampling.n`` is K, the samples per prompt (N of best-of-N).
         val_sampling: Sampling of the sampled validation metrics; default ``sampling``.
-        expert: ``sample`` (K samples per prompt), ``best_of_n`` (eq 57) or ``verifier_beam`` (eq 58, with
-            the reward as V): the generator of Expert Iteration (alg 5).
+        expert: ``sample`` (K samples per prompt), ``best_of_n`` (eq 57), ``verifier_beam`` (eq 58, with
+            the reward as V) or ``mcts`` (alg 9, the reward as value): the generator of Expert Iteration
+            (alg 5).
         beam: Settings of ``verifier_beam``.
+        mcts: Settings of ``mcts`` (``value: rollout`` scores sampled completions with the reward).
         teacher: Grows instead of ``policy`` (distillation); frozen, never saved in checkpoints.
         sft_epochs: SFT passes over an iteration's kept set.
         sft_batch_size: Kept samples per SFT optimizer step.
@@ -111,6 +120,7 @@ class SelfTrainingModule(L.LightningModule):
         val_sampling: SamplingParams | None = None,
         expert: str = "sample",
         beam: search.BeamSettings | None = None,
+        mcts: search.MCTSSettings | None = None,
         teacher: Policy | None = None,
         sft_epochs: int = 1,
         sft_batch_size: int = 16,
@@ -149,6 +159,7 @@ class SelfTrainingModule(L.LightningModule):
         self.val_sampling = val_sampling
         self.expert = EXPERTS[expert]
         self.beam = beam or search.BeamSettings()
+        self.mcts = mcts or search.MCTSSettings(value="rollout")
         self.optimizer_settings = optimizer or OptimizerSettings()
         self.generator = torch.Generator().manual_seed(seed)
         # Plain attributes, not self.hparams: a subclass's save_hyperparameters records only its own arguments.

@@ -17,7 +17,7 @@ from lit_reason.algorithms.evaluation import check_pass_k, validate_batch
 from lit_reason.algorithms.nonfinite import METRIC as NONFINITE_METRIC
 from lit_reason.algorithms.nonfinite import NonFiniteGuard
 from lit_reason.algorithms.optim import OptimizerSettings
-from lit_reason.losses import aggregate
+from lit_reason.algorithms.ranks import all_finite, share_scale
 from lit_reason.policy import Policy
 from lit_reason.rewards.registry import get_reward
 from lit_reason.sampling.hf import HFSampler
@@ -26,9 +26,18 @@ from lit_reason.sampling.params import SamplingParams
 
 def completion_nll(policy: Policy, rows: list[dict[str, Any]], device: torch.device | str = "cpu") -> Tensor:
     """Token-mean negative log-likelihood of ``rows[i]["completion"]`` (and EOS) given ``rows[i]["prompt"]``."""
+    total, tokens = completion_nll_sum(policy, rows, device)
+    return total / tokens.clamp(min=1)
+
+
+def completion_nll_sum(
+    policy: Policy, rows: list[dict[str, Any]], device: torch.device | str = "cpu"
+) -> tuple[Tensor, Tensor]:
+    """Summed negative log-likelihood of the rows' completion tokens (and EOS), and their number."""
     ids, mask, comp_mask = policy.encode_pairs([r["prompt"] for r in rows], [r["completion"] for r in rows])
     ids, mask, comp_mask = ids.to(device), mask.to(device), comp_mask.to(device)
-    return aggregate(-policy.token_logprobs(ids, mask, comp_mask).logprobs, comp_mask, "token")
+    logprobs = policy.token_logprobs(ids, mask, comp_mask).logprobs  # (B, T), 0 off the completion
+    return -(logprobs * comp_mask).sum(), comp_mask.sum()
 
 
 class SFTModule(L.LightningModule):
@@ -71,11 +80,15 @@ class SFTModule(L.LightningModule):
         return completion_nll(self.policy, rows, self.device)
 
     def training_step(self, batch: list[dict[str, Any]], batch_idx: int) -> Tensor | None:
-        loss = self.nll(batch)
-        if not self.nonfinite.check(loss, f"at step {self.global_step}"):
-            self.log(NONFINITE_METRIC, float(self.nonfinite.skips), batch_size=len(batch))
+        # The token mean over the global batch: under DDP the sum over this rank's tokens, scaled by the
+        # token count of all ranks (ranks.share_scale), so 2 ranks x b train as 1 rank x 2b.
+        total, tokens = completion_nll_sum(self.policy, batch, self.device)
+        loss = total * share_scale(self, tokens)
+        # Decided on every rank together: under DDP all ranks must skip (return None) together.
+        if not self.nonfinite.check(loss, f"at step {self.global_step}", finite=all_finite(self, loss)):
+            self.log(NONFINITE_METRIC, float(self.nonfinite.skips), batch_size=len(batch), sync_dist=True)
             return None  # Lightning skips the optimizer step for a None loss
-        self.log("train/loss", loss, prog_bar=True, batch_size=len(batch))
+        self.log("train/loss", loss, prog_bar=True, batch_size=len(batch), sync_dist=True)
         return loss
 
     def validation_step(self, batch: list[dict[str, Any]], batch_idx: int) -> None:

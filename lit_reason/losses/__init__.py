@@ -28,9 +28,25 @@ from lit_reason.losses.preference import (
     simpo_loss,
     spin_loss,
 )
+from lit_reason.losses.reward_model import (
+    STEP_AGGREGATIONS,
+    bradley_terry_loss,
+    min_aggregate,
+    pair_accuracy,
+    product_aggregate,
+    resolve_step_aggregation,
+    step_bce,
+)
 from lit_reason.losses.verifier import verifier_accuracy, verifier_auc, verifier_bce
 
 __all__ = [
+    "STEP_AGGREGATIONS",
+    "bradley_terry_loss",
+    "min_aggregate",
+    "pair_accuracy",
+    "product_aggregate",
+    "resolve_step_aggregation",
+    "step_bce",
     "verifier_accuracy",
     "verifier_auc",
     "verifier_bce",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable
 
 from lit_reason.rewards.combine import RewardFn
@@ -28,11 +29,12 @@ def _presets() -> dict[str, RewardFn]:
 
 
 def get_reward(spec: str | Callable) -> RewardFn:
-    """Resolves a reward given by preset name, dotted import path (``pkg.module.fn``) or as a callable.
+    """Resolves a reward given by preset name, dotted import path (``pkg.module.fn``), the directory of a
+    saved reward model (ORM / PRM, :mod:`lit_reason.rewards.models`) or as a callable.
 
     Args:
-        spec: ``"math_accuracy"``, ``"my_pkg.rewards.brevity"`` or a callable with the TRL signature
-            ``fn(prompts, completions, **columns) -> list[float | None]``.
+        spec: ``"math_accuracy"``, ``"my_pkg.rewards.brevity"``, ``"runs/orm/model"`` or a callable with the
+            TRL signature ``fn(prompts, completions, **columns) -> list[float | None]``.
 
     Raises:
         ValueError: Unknown name, listing the presets.
@@ -42,6 +44,10 @@ def get_reward(spec: str | Callable) -> RewardFn:
     presets = _presets()
     if spec in presets:
         return presets[spec]
+    if os.path.isdir(spec):
+        from lit_reason.rewards.models import load_reward_model  # loads torch models: only when asked
+
+        return load_reward_model(spec)
     module, _, attr = spec.rpartition(".")
     if module:
         try:

@@ -22,24 +22,26 @@ from lit_reason.sampling.processors import pick_tokens
 
 
 class HFSampler:
-    """Generates rollouts with the policy's model.
+    """Generates rollouts with the policy's model: the default rollout engine (``sampling/engine.py``).
 
-    ``is_learner`` is True: the sampler runs the learner's own weights and kernels, so its log-probabilities
-    are the learner's and ``is_correction: auto`` needs no eq 132 weights. A sampler with other weights or
-    kernels (vLLM, an asynchronous actor) sets it False, which turns truncated IS on by default.
+    It samples with the learner's own modules, so :meth:`sync_weights` copies nothing and its rollouts are
+    always on the learner's current version.
 
     Args:
         policy: The policy whose model samples.
         batch_size: Prompts prefilled together (each then expands to n samples); None means all at once.
     """
 
-    is_learner = True
-
     def __init__(self, policy: Policy, *, batch_size: int | None = None) -> None:
         if batch_size is not None and batch_size < 1:
             raise ValueError(f"HFSampler.batch_size must be >= 1, got {batch_size}")
         self.policy = policy
         self.batch_size = batch_size
+        self.policy_version = 0
+
+    def sync_weights(self, version: int) -> None:
+        """Nothing to copy (the engine is the policy); records the version its samples are stamped with."""
+        self.policy_version = version
 
     @torch.no_grad()
     def generate(
@@ -48,7 +50,7 @@ class HFSampler:
         params: SamplingParams,
         *,
         columns: dict[str, list[Any]] | None = None,
-        generator: torch.Generator | None = None,
+        generator: torch.Generator | list[torch.Generator] | None = None,
         counts: list[int] | None = None,
     ) -> Rollout:
         """Draws ``params.n`` completions for each prompt (or ``counts[i]`` for prompt i).
@@ -57,7 +59,8 @@ class HFSampler:
             prompts: Strings or chat messages.
             params: Sampling parameters (``n`` samples per prompt).
             columns: Per-prompt columns to carry into the rollout (repeated per sample).
-            generator: RNG for sampling.
+            generator: RNG for sampling, or one RNG per chunk of ``batch_size`` prompts (the learner keys
+                them by the chunk's global index so that samples do not depend on the number of ranks).
             counts: Samples per prompt, overriding ``params.n`` (adaptive group sizes, eq 30).
 
         Returns:
@@ -69,13 +72,19 @@ class HFSampler:
         if len(counts) != len(prompts) or any(c < 1 for c in counts):
             raise ValueError(f"HFSampler.generate: need one count >= 1 per prompt, got {counts}")
         step = self.batch_size or max(len(prompts), 1)
+        starts = range(0, len(prompts), step)
+        gens = generator if isinstance(generator, list) else [generator] * len(starts)
+        if len(gens) != len(starts):
+            raise ValueError(f"HFSampler.generate: {len(gens)} generators for {len(starts)} chunks of {step} prompts")
         parts = []
         with self.policy.eval_mode():
-            for start in range(0, len(prompts), step):
-                parts.append(self._generate(prompts[start : start + step], start, params, generator,
+            for start, gen in zip(starts, gens):
+                parts.append(self._generate(prompts[start : start + step], start, params, gen,
                                             counts[start : start + step]))
         rows = {k: [v for v, c in zip(vals, counts) for _ in range(c)] for k, vals in columns.items()}
-        return _concat(parts, rows)
+        rollout = _concat(parts, rows)
+        rollout.policy_version = torch.full((len(rollout),), self.policy_version, dtype=torch.long)
+        return rollout
 
     def _generate(
         self, prompts: list[Prompt], offset: int, params: SamplingParams, generator: torch.Generator | None,

@@ -10,7 +10,6 @@ from lit_reason.algorithms import GRPO
 from lit_reason.policy import Policy
 from lit_reason.rollout import Rollout
 from lit_reason.sampling import SamplingParams
-from lit_reason.sampling.hf import HFSampler
 from lit_reason.tiny import TinyConfig
 
 
@@ -102,32 +101,3 @@ def test_score_batch_size_must_be_positive():
     with pytest.raises(ValueError, match="score_batch_size must be >= 1, got 0"):
         module(score_batch_size=0)
 
-
-class ShiftedSampler(HFSampler):
-    """A sampler that is not the learner: its log-probabilities are the learner's minus 0.5 per token."""
-
-    is_learner = False
-
-    def generate(self, *args, **kwargs):
-        rollout = super().generate(*args, **kwargs)
-        rollout.sampler_logprobs = rollout.sampler_logprobs - 0.5 * rollout.completion_mask
-        return rollout
-
-
-def test_auto_corrects_by_default_only_a_sampler_that_is_not_the_learner():
-    rows = [{"prompt": "1+2=", "answer": "3"}, {"prompt": "4+4=", "answer": "8"}]
-    m = module()  # is_correction defaults to auto
-    assert m.hparams.is_correction == "auto" and m.is_correction == "none"
-    rollout, _ = m.collect(rows)
-    m.annotate(rollout)
-    assert rollout.is_weights is None and "sampler_kl" not in m._records
-    m.sampler = ShiftedSampler(m.policy)
-    assert m.is_correction == "token"
-    rollout, _ = m.collect(rows)
-    m.annotate(rollout)
-    metrics = m._records
-    # log(pi / mu) = 0.5 on every token: TIS weight e^0.5 < cap 2, k3 mismatch (e^0.5 - 1) - 0.5
-    mask = rollout.completion_mask.bool()
-    assert_close(rollout.is_weights[mask], torch.full((int(mask.sum()),), math.exp(0.5)), atol=1e-4, rtol=1e-4)
-    assert metrics["sampler_kl"] == pytest.approx(math.expm1(0.5) - 0.5, rel=1e-3)
-    assert module(is_correction="none").is_correction == "none"

@@ -149,13 +149,14 @@ def test_teacher_grows_and_student_learns(sft_policy, tmp_path):
         torch.testing.assert_close(v, teacher_state[k], atol=0, rtol=0)
 
 
-@pytest.mark.parametrize("expert", ["best_of_n", "verifier_beam"])
+@pytest.mark.parametrize("expert", ["best_of_n", "verifier_beam", "mcts"])
 def test_expert_iteration_keeps_one_expert_answer_per_prompt(sft_policy, tmp_path, expert):
     start_policy, _ = sft_policy
-    from lit_reason.sampling.search import BeamSettings
+    from lit_reason.sampling.search import BeamSettings, MCTSSettings
 
     module = run(start_policy, tmp_path, rows=GROW[:32], filter=ThresholdFilter(tau=1.0), expert=expert,
-                 beam=BeamSettings(beam_width=2, expansions=2, step="tokens", step_tokens=2, max_steps=2))
+                 beam=BeamSettings(beam_width=2, expansions=2, step="tokens", step_tokens=2, max_steps=2),
+                 mcts=MCTSSettings(simulations=3, expansions=2, step="tokens", step_tokens=2, max_new_tokens=8))
     kept = read_samples(str(tmp_path / "iteration_0.jsonl"))
     assert kept and len({k.index for k in kept}) == len(kept) <= 32  # at most one (the expert's) per prompt
     assert all(k.reward >= 1.0 for k in kept)

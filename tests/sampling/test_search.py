@@ -31,6 +31,7 @@ class Scripted:
             prompts=[p for p in prompts for _ in range(params.n)],
             completions=[r[0] for r in rows],
             sampler_logprobs=torch.tensor([[r[1]] for r in rows]),
+            completion_mask=torch.ones(len(rows), 1, dtype=torch.long),
             finished=torch.tensor([r[2] for r in rows]),
             columns=cols,
         )

@@ -1,6 +1,7 @@
 """Rule-based math rewards: extract the final answer, normalise it, parse it safely and compare.
 
-``accuracy`` is the reward (``math_accuracy``); ``extract`` finds the answer in a completion;
+``accuracy`` is the reward (``math_accuracy``); ``extract`` finds the answer in a completion (``final``
+reads an answer no marker points to);
 ``normalize`` cleans LaTeX and plain text; ``lex``, ``parse`` and ``nodes`` build sympy objects without
 ``sympify``; ``values`` and ``equal`` compare them under the time limit of ``timeout``.
 """

@@ -26,8 +26,9 @@ class MathAccuracy:
         tolerance: Relative tolerance for irrational / complex constants; exact rationals are
             always compared exactly.
         require_units: Whether unit words (``\\text{cm}``, "apples") must match the gold's.
-        allow_fallback: Whether the last number of a completion counts as its answer when it has
-            no ``\\boxed{}``, ``<answer>`` tag, "answer is" or ``####`` marker.
+        allow_fallback: Whether a completion with no ``\\boxed{}``, ``<answer>`` tag, "answer is"
+            or ``####`` marker is read at all: as a bare answer, its last math span or its last
+            standalone number (:mod:`lit_reason.rewards.math.final`).
         timeout_s: Time limit in seconds for the symbolic comparison of one pair (None: none).
 
     Example:

@@ -32,6 +32,11 @@ _MATH_WORDS = frozenset(FUNCTION_WORDS) | {
 _SHORT_WORDS = frozenset("yes no odd even all none true false neither both".split())
 _WORD_RE = re.compile(r"\\?[A-Za-z]{2,}")
 _GREEK_RE = re.compile(r"\\[A-Za-z]+")
+_BASE_RE = re.compile(r"([0-9A-F]+)_(\d{1,2})")
+# The left side of "f(2) = 11", "(a,b) = (3,4)", "\\angle ABC = 40": a name, not a quantity.
+_NAMED_LHS_RE = re.compile(
+    r"\s*(?:\\angle\s*[A-Z]{1,3}|[A-Za-z](?:_\{?\w+\}?)?(?:\([^()=]*\))?|\((?:\s*[A-Za-z]\s*,)+\s*[A-Za-z]\s*\))\s*=(?!=)"
+)
 
 
 def _is_text_answer(s: str) -> bool:
@@ -63,6 +68,30 @@ def _numbers_equal(p: Normalized, g: Normalized) -> bool | None:
         return None
     # "50\%" may be graded against 50 (MATH drops the sign) or against 0.5 (its value).
     return pn == gn or (p.percent and pn / 100 == gn) or (g.percent and gn / 100 == pn)
+
+
+def _base_value(s: str) -> tuple[str, int] | None:
+    """``204_5`` -> ("204", 54): the digits and their value in base 2..36 (None when not one)."""
+    m = _BASE_RE.fullmatch(s)
+    if not m or not 2 <= int(m.group(2)) <= 36:
+        return None
+    try:
+        return m.group(1), int(m.group(1), int(m.group(2)))
+    except ValueError:  # a digit not in the base: 29_2
+        return None
+
+
+def _bases_equal(p: str, g: str) -> bool | None:
+    """Base-n numerals: equal when the values match, or when one side drops the subscript of
+    the same digits (``204_5`` written as 204); None when neither side is a base-n numeral."""
+    pb, gb = _base_value(p), _base_value(g)
+    if pb is None and gb is None:
+        return None
+    if pb is not None and gb is not None:
+        return pb[1] == gb[1]
+    digits, value = pb or gb
+    other = g if pb else p
+    return other == digits or (other.isdigit() and int(other) == value)
 
 
 def _variants(v, norm: Normalized, other: Normalized) -> list:
@@ -143,6 +172,13 @@ def answers_equal(
     fast = _numbers_equal(p, g)
     if fast is not None:
         return fast
+    based = _bases_equal(p.text, g.text)
+    if based is not None:
+        return based
+    named = _NAMED_LHS_RE.match(p.text)
+    if named and "=" not in g.text and "=" not in p.text[named.end() :]:
+        # "f(2) = 11" answers 11; the plain-variable case "x = 3" the parser handles itself.
+        return answers_equal(p.text[named.end() :], g.text, tolerance=tolerance, timeout_s=timeout_s)
     if _is_text_answer(p.text) or _is_text_answer(g.text):
         return _text_key(p.text) == _text_key(g.text)
     try:

@@ -9,7 +9,8 @@ tag when there is one):
 3. "Final Answer: ..." / "the final answer is ..." (Minerva, Lewkowycz et al. 2022);
 4. "the answer is ..." / "Answer: ..." (chain-of-thought prompting, Wei et al. 2022);
 5. ``#### 72`` (GSM8K, Cobbe et al. 2021);
-6. the last number, when ``allow_fallback``.
+6. when ``allow_fallback``, the unmarked final answer (:mod:`.final`): a bare answer, the last
+   math span, or the last standalone number, never a digit inside a word or a LaTeX expression.
 
 All distinct boxes (or answer tags) are returned, so the reward can refuse a completion that
 hedges by boxing several different answers. Report §3.5.1 (rule-based accuracy reward).
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+from lit_reason.rewards.math.final import math_spans, unmarked_answers
 from lit_reason.rewards.math.normalize import matching_brace
 
 __all__ = ["extract_answer", "extract_answers", "answer_section"]
@@ -28,13 +30,11 @@ _BOX_RE = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])")
 _TAG_RE = re.compile(r"<answer>(.*?)(?:</answer>|$)", re.DOTALL | re.IGNORECASE)
 _FINAL_RE = re.compile(r"final\s+answer\s*(?:is|:|=)?\s*:?", re.IGNORECASE)
 _PHRASE_RE = re.compile(
-    r"(?:\banswer\s*(?:is|(?:should|would|will|could|might|may|must)\s+be|=)\s*:?|\banswer\s*:|\bresult\s+is\s*:?)",
+    r"(?:\banswer\s*(?:is|(?:should|would|will|could|might|may|must)\s+be|=)\s*:?|\banswer\s*:|\bresult\s+is\s*:?"
+    r"|\b(?:correct|right)\s+(?:option|choice)\s+is\s*:?)",
     re.IGNORECASE,
 )
 _GSM_RE = re.compile(r"####\s*([^\n]+)")
-_NUMBER_RE = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?:\s*/\s*\d+)?")
-_MATH_SPANS = (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]"))
-_MATH_SPAN_RE = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
 _CLAUSE_STOP_RE = re.compile(
     r",\s+(?:since|because|which|as|so|that|where|when|given|from|with|but|hence|thus|therefore)\b"
     r"|\.\s|\.$|\n|;\s|\?|!(?!\d)",
@@ -81,13 +81,9 @@ def _boxes(text: str) -> list[str]:
 
 
 def _leading_math(rest: str) -> str | None:
-    """The first ``$...$``/``\\(...\\)`` span when the phrase is directly followed by one."""
-    for left, right in _MATH_SPANS:
-        if rest.startswith(left):
-            end = rest.find(right, len(left))
-            if end > 0:
-                return rest[len(left) : end]
-    return None
+    """The first math span when the phrase is directly followed by one (``$\\$5$`` is a price)."""
+    spans = math_spans(rest[: _MAX_ANSWER_CHARS * 2])
+    return spans[0][2] if spans and spans[0][0] == 0 else None
 
 
 def _phrase_value(rest: str) -> str | None:
@@ -135,9 +131,9 @@ def _from_section(text: str, allow_fallback: bool) -> list[str]:
     if gsm:
         return [gsm[-1].strip()]
     if allow_fallback:
-        numbers = _NUMBER_RE.findall(text)
-        if numbers:
-            return [numbers[-1]]
+        values = unmarked_answers(text)
+        if values:
+            return _dedupe(values)
     return []
 
 
@@ -163,12 +159,10 @@ def extract_answers(text: str, *, allow_fallback: bool = True) -> list[str]:
     if tags:
         answers = []
         for tag in tags:
-            inner = _from_section(tag, allow_fallback=False)
-            spans = _MATH_SPAN_RE.findall(tag)
+            # Inside a tag everything is the answer: "The product is $6$." gives the formula.
+            inner = _from_section(tag, allow_fallback=True)
             if inner:
                 answers.extend(inner)
-            elif spans:  # "<answer>The product is $6$.</answer>": the formula, not the prose
-                answers.append(next(x for x in spans[-1] if x))
             elif tag and len(tag) <= _MAX_ANSWER_CHARS:
                 answers.append(tag)
         if answers or not allow_fallback:

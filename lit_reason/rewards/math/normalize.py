@@ -27,21 +27,33 @@ _UNICODE = {
     "\u2212": "-", "\u2013": "-", "\u00d7": "\\times ", "\u00f7": "\\div ", "\u03c0": "\\pi ",
     "\u221e": "\\infty ", "\u2264": "\\le ", "\u2265": "\\ge ", "\u2260": "\\ne ", "\u221a": "\\sqrt",
     "\u00b7": "\\cdot ", "\u2009": " ", "\u202f": " ", "\u00a0": " ", "\u2205": "\\varnothing ",
-    "\u222a": "\\cup ", "\u00b0": "^\\circ",
+    "\u222a": "\\cup ", "\u00b0": "^\\circ", "\u00b2": "^2", "\u00b3": "^3",
+    "\u20ac": "", "\u00a3": "", "\u00a5": "",  # currency signs, like "\\$", are not part of the value
 }
 _UNICODE_RE = re.compile("|".join(map(re.escape, _UNICODE)))
 _SPACING_RE = re.compile(r"(?<!\\)\\[,;:!> ]|\\q?quad\b|\\(?:displaystyle|textstyle|limits)\b|~")
+_TRAILING_SPACE_RE = re.compile(r"(?:\\[,;:! ]|\s)+$")
+_BRACE_WORDS_RE = re.compile(r"\\lbrace(?![A-Za-z])|\\rbrace(?![A-Za-z])")
 _SIZING_RE = re.compile(r"\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big)(?![a-zA-Z])\s*")
 _FRAC_ALIAS_RE = re.compile(r"\\[dtc]frac(?![a-zA-Z])")
 _BINOM_ALIAS_RE = re.compile(r"\\[dt]binom(?![a-zA-Z])")
 _DEGREE_RE = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|\\degree\b|\^\s*\{\s*\\text\{\s*o\s*\}\s*\}")
 _PERCENT_RE = re.compile(r"\\?%")
 _DOLLAR_RE = re.compile(r"\\\$|\$")
-_THOUSANDS_RE = re.compile(r"(?<![\d.])(\d{1,3})((?:(?:\{,\}|,|\\,|\\ |\s)\d{3})+)(?![\d,])")
-_TEXT_CMD_RE = re.compile(r"\\(?:text|textbf|textit|textrm|textnormal|mbox|mathrm|mathbf|operatorname)\s*\{")
+_THOUSANDS_RE = re.compile(r"(?<![\d.])(\d{1,3})((?:(?:\{,\}|,\\!|,|\\,|\\ |\s)\d{3})+)(?![\d,])")
+_TEXT_CMD_RE = re.compile(
+    r"\\(?:text|textbf|textit|textrm|textnormal|mbox|mathrm|mathbf|boldsymbol|bm|operatorname)\s*\{"
+)
 # Words separated by mandatory spaces: a nested "(word\s*)+" backtracks exponentially.
-_TRAILING_WORDS_RE = re.compile(r"^(.*?[\d})\]])\s*([A-Za-z][A-Za-z.\-]*(?:\s+[A-Za-z][A-Za-z.\-]*)*)$")
+_TRAILING_WORDS_RE = re.compile(
+    r"^(.*?[\d})\]])\s*([A-Za-z][A-Za-z.\-]*(?:\^\d)?(?:\s+[A-Za-z][A-Za-z.\-]*(?:\^\d)?)*)$"
+)
+_BASE_BRACES_RE = re.compile(r"(?<![\w}])((?=[0-9A-F]*\d)[0-9A-F]+)_\{(\d{1,2})\}")
 _NUMBER_RE = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+# One spelling per relation, so "x \\geq 5" and "x >= 5" meet on the string fast path.
+_RELATIONS = {"\\geq": "\\ge", "\\geqslant": "\\ge", ">=": "\\ge", "\\leq": "\\le", "\\leqslant": "\\le",
+              "<=": "\\le", "\\neq": "\\ne", "!=": "\\ne", "\\lt": "<", "\\gt": ">"}
+_RELATION_RE = re.compile(r"\\(?:geqslant|leqslant|geq|leq|neq|lt|gt)(?![A-Za-z])|>=|<=|!=")
 
 
 @dataclass(frozen=True)
@@ -140,7 +152,7 @@ def _strip_trailing_words(s: str) -> tuple[str, list[str]]:
 
 
 def _join_thousands(m: re.Match) -> str:
-    return m.group(1) + re.sub(r"\{,\}|,|\\,|\\ |\s", "", m.group(2))
+    return m.group(1) + re.sub(r"\{,\}|,\\!|,|\\,|\\ |\s", "", m.group(2))
 
 
 def _thousands(s: str) -> str:
@@ -151,7 +163,7 @@ def _thousands(s: str) -> str:
     """
     if "," in s and re.search(r",\s", s):
         # A list with spaces after commas: only join the unambiguous LaTeX separators.
-        return re.sub(r"(\d)(?:\{,\}|\\,|\\ )(?=\d{3}(?!\d))", r"\1", s)
+        return re.sub(r"(\d)(?:\{,\}|,\\!|\\,|\\ )(?=\d{3}(?!\d))", r"\1", s)
     return _THOUSANDS_RE.sub(_join_thousands, s)
 
 
@@ -170,11 +182,15 @@ def normalize_answer(raw: str) -> Normalized:
     """
     s = _UNICODE_RE.sub(lambda m: _UNICODE[m.group(0)], raw)
     s = _unwrap_math_delimiters(s)
+    s = _TRAILING_SPACE_RE.sub("", s)  # "12 \\, " before the "," of "\\," is taken for punctuation
     s = s.rstrip(" .,;:")  # keep "!": 5! is a factorial
     s = _unwrap_math_delimiters(s)
     s = _FRAC_ALIAS_RE.sub(r"\\frac", s)
     s = _BINOM_ALIAS_RE.sub(r"\\binom", s)
     s = _SIZING_RE.sub("", s)
+    s = _BRACE_WORDS_RE.sub(lambda m: "\\{" if m.group(0) == "\\lbrace" else "\\}", s)
+    s = _RELATION_RE.sub(lambda m: _RELATIONS[m.group(0)] + " ", s)
+    s = _BASE_BRACES_RE.sub(r"\1_\2", s)  # 204_{5} -> 204_5
     s = _thousands(s)
     s = _SPACING_RE.sub(" ", s)
     s, units = _unwrap_text_commands(s)

@@ -1,0 +1,160 @@
+"""The final answer of a completion that marks none (no box, tag, "answer is" or ``####``).
+
+Models often write only the answer (``\\frac{10}{9}``, ``$\\sqrt3 $``, ``.4``, ``1 000``) or end a
+solution with it in math mode (``... Hence $$k = \\frac13$$``, ``Answer \\[ 9 \\]``, "Therefore
+$x \\geq 5$ is the solution."). Strongest reading first:
+
+1. the whole text, when it is a bare answer: one line (or one LaTeX environment) with no prose
+   words, or at most two words and no digit ("Evelyn", "no solution");
+2. the last math span (``$$...$$``, ``$...$``, ``\\(...\\)``, ``\\[...\\]``), unless a standalone
+   number is written after it;
+3. the last standalone number outside math: never a digit inside a word (``AZYUK2A``, ``B2024``,
+   ``4b``) or inside a LaTeX expression (``\\frac{10}{9}``, ``x^2``, ``a_2``), so a fallback cannot
+   accept a number that is only part of the answer.
+
+The MATH convention (Hendrycks et al. 2021) for unmarked answers is the final math expression;
+issue 17 lists the failures of a plain last-number fallback. Report §3.5.1.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["unmarked_answers", "math_spans"]
+
+_MAX_BARE_CHARS = 200
+_JOIN_RE = re.compile(r"\s*(?:,|,?\s*\b(and|or)\b)\s*", re.IGNORECASE)
+_LHS_RE = re.compile(r"\s*([A-Za-z])\s*=(?!=)")
+_CUT_BOX_RE = re.compile(r"\\(?:boxed|fbox)\s*\{([^{}\n]*)$")  # generation cut off before its "}"
+_DELIM_RE = re.compile(r"\\[()\[\]]|\\.|\$\$|\$", re.DOTALL)
+_TEXT_GROUP_RE = re.compile(r"\\(?:text|textbf|textit|textrm|textnormal|mbox|mathrm|mathbf|operatorname)\s*\{[^{}]*\}")
+_COMMAND_RE = re.compile(r"\\(?:begin|end)\s*\{[^{}]*\}|\\[A-Za-z]+")
+_LETTERS_RE = re.compile(r"[A-Za-z]{2,}")
+# Letter runs that may stand in a bare answer: connectives, function names, unit abbreviations.
+_MATH_RUNS = frozenset(
+    "or and pm mp mod gcd lcm sin cos tan cot sec csc log ln exp max min lim det "
+    "cm mm km kg mg ml ft lb oz mph hr sec deg pct".split()
+)
+# Short English words: a two-letter run outside this list is a product of variables (xy, ab).
+_PROSE_RUNS = frozenset("is it so we be as at by if in of on to an am do no he me my us up".split())
+# A number that stands alone: not glued to a letter, digit, LaTeX group or sub/superscript on
+# either side; thousands grouped by commas or by single spaces; an optional percent after it.
+_STANDALONE_RE = re.compile(
+    r"(?<![\w.\\^_{}/])[-+]?(?:\d{1,3}(?:,\d{3})+(?![\d,])|\d{1,3}(?: \d{3})+(?![\d ]\d)|\d+)(?:\.\d+)?"
+    r"(?:\s*/\s*\d+)?(?![\w^_{}]|\.\d)(?:\s*(?:\\?%|percent\b|pct\b))?"
+)
+
+
+def math_spans(text: str) -> list[tuple[int, int, str]]:
+    """Math-mode spans of a text, in order: (start, end, content).
+
+    Escaped dollars (``\\$5``) and LaTeX line breaks (``\\\\``) are not delimiters; an unclosed
+    delimiter ends the scan.
+    """
+    spans: list[tuple[int, int, str]] = []
+    pos = 0
+    while True:
+        m = _DELIM_RE.search(text, pos)
+        if m is None:
+            return spans
+        token = m.group(0)
+        if token in ("\\)", "\\]") or (token.startswith("\\") and token not in ("\\(", "\\[")):
+            pos = m.end()
+            continue
+        close = {"\\(": "\\)", "\\[": "\\]", "$$": "$$", "$": "$"}[token]
+        end = _find_closing(text, close, m.end())
+        if end < 0:
+            return spans
+        spans.append((m.start(), end + len(close), text[m.end() : end]))
+        pos = end + len(close)
+
+
+def _find_closing(text: str, close: str, pos: int) -> int:
+    """Index of the next ``close`` from ``pos``; a dollar preceded by a backslash is a price."""
+    while True:
+        i = text.find(close, pos)
+        if i < 0 or close.startswith("\\") or text[i - 1] != "\\":
+            return i
+        pos = i + 1
+
+
+def _prose_runs(s: str) -> list[str]:
+    """Letter runs of 2+ letters that are words, not LaTeX commands, text groups or maths names."""
+    s = _COMMAND_RE.sub(" ", _TEXT_GROUP_RE.sub(" ", s))
+    return [w for w in _LETTERS_RE.findall(s) if w.lower() in _PROSE_RUNS or (len(w) > 2 and w.lower() not in _MATH_RUNS)]
+
+
+def _is_bare(s: str) -> bool:
+    if len(s) > _MAX_BARE_CHARS or ("\n" in s and "\\begin" not in s):
+        return False
+    words = _prose_runs(s)
+    if not words:
+        return True
+    return len(s.split()) <= 2 and not any(c.isdigit() for c in s)
+
+
+def _is_prose_span(content: str) -> bool:
+    """A ``$...$`` pair that is two prices in prose ("$5 per hour and $"), not maths."""
+    return len([w for w in _prose_runs(content) if len(w) > 2]) >= 2
+
+
+def _last_number(text: str) -> str | None:
+    numbers = list(_STANDALONE_RE.finditer(text))
+    return numbers[-1].group(0).strip() if numbers else None
+
+
+def _final_run(s: str, spans: list[tuple[int, int, str]]) -> list[str]:
+    """The last span, with the spans joined to it by "," / "and" / "or" when they are one answer.
+
+    "$3$ or $4$" is returned whole, so the reward sees the hedge; "$x = 1$ and $x = 2$" and
+    "$5$, $6$" are a list; "$a = 2$ and $b = 3$" names two things, of which the last is the answer.
+    """
+    run, hedge = [spans[-1]], False
+    for prev in reversed(spans[:-1]):
+        gap = _JOIN_RE.fullmatch(s[prev[1] : run[0][0]])
+        if gap is None:
+            break
+        hedge = hedge or (gap.group(1) or "").lower() == "or"
+        run.insert(0, prev)
+    contents = [c.strip() for _, _, c in run if c.strip()]
+    if hedge or len(contents) < 2:
+        return contents
+    names = {m.group(1) if (m := _LHS_RE.match(c)) else None for c in contents}
+    return contents if len(names) == 1 else contents[-1:]
+
+
+def unmarked_answers(section: str) -> list[str]:
+    """The final answer of a text with no answer marker (see the module docstring).
+
+    Args:
+        section: The answer section of a completion (after ``</think>``, or inside a tag).
+
+    Returns:
+        The raw answer strings: one, or several when the text ends with a list or a hedge of
+        math spans; empty when there is none.
+
+    Example:
+        >>> unmarked_answers(r"We have $2 + 3 = 5$. Hence $$\\frac{10}{9}$$")
+        ['\\\\frac{10}{9}']
+        >>> unmarked_answers(r"It is $3$ or $4$."), unmarked_answers("The code is AZYUK2A.")
+        (['3', '4'], [])
+    """
+    s = section.strip()
+    if not s:
+        return []
+    cut = _CUT_BOX_RE.search(s)
+    if cut and cut.group(1).strip():
+        return [cut.group(1).strip()]
+    spans = [sp for sp in math_spans(s) if not (s[sp[0]] == "$" and s[sp[0] + 1] != "$" and _is_prose_span(sp[2]))]
+    if not spans and _is_bare(s):
+        return [s]
+    masked, last_end = s, 0
+    for start, end, _ in spans:
+        masked = masked[:start] + " " * (end - start) + masked[end:]
+        last_end = end
+    if spans and _last_number(masked[last_end:]) is None:
+        run = _final_run(s, spans)
+        if run:
+            return run
+    number = _last_number(masked)
+    return [number] if number else []
