@@ -55,7 +55,7 @@ CASES = {
     "grpo greedy": ([GRPO, TINY, "--model.init_args.sampling.temperature=0"], "GRPO: sampling.temperature 0 (greedy)"),
     "rloo n=1": ([RLOO, TINY, "--model.init_args.sampling.n=1"], "RLOO: sampling.n must be >= 2"),
     "kl_estimator with kl_coef 0": ([GRPO, TINY, "--model.init_args.kl_estimator=k4"],
-                                    "kl_estimator must be one of ['k1', 'k2', 'k3'], got 'k4'"),
+                                    ("kl_estimator must be one of ", "got 'k4'")),
 }
 
 
@@ -74,7 +74,8 @@ def case_runs(tmp_path_factory):
 @pytest.mark.parametrize("case", list(CASES))
 def test_option_error_is_one_line(case, case_runs):
     line = one_line_error(case_runs[case])
-    assert CASES[case][1] in line, line
+    expected = CASES[case][1]
+    assert all(e in line for e in ([expected] if isinstance(expected, str) else expected)), line
 
 
 def test_yaml_error_names_file_and_line(tmp_path):

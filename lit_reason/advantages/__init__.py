@@ -1,7 +1,8 @@
 """Advantage estimators: pure functions of tensors (import only torch).
 
 - :mod:`~lit_reason.advantages.group`: group statistics, GRPO's group normalisation, REINFORCE/RLOO
-  baselines, GAE, returns and whitening.
+  baselines and their registry, the EMA baseline.
+- :mod:`~lit_reason.advantages.token`: GAE, returns, whitening, last-token rewards.
 - :mod:`~lit_reason.advantages.variants`: the GRPO variants of report sec 3.2.6.
 - :mod:`~lit_reason.advantages.normalize`: reward normalisers (batch, EMA, quantile).
 - :mod:`~lit_reason.advantages.pg_variants`: DAPO's filters and overlong shaping, REINFORCE++, ReMax.
@@ -11,17 +12,13 @@ from lit_reason.advantages.group import (
     BASELINES,
     batch_mean_baseline,
     ema_update,
-    gae,
     group_index,
     group_mean_baseline,
     group_normalized,
     group_sums,
-    last_token_rewards,
     leave_one_out,
     leave_one_out_baseline,
     out_dtype,
-    returns,
-    whiten,
     zero_baseline,
 )
 from lit_reason.advantages.normalize import (
@@ -42,6 +39,7 @@ from lit_reason.advantages.pg_variants import (
     reward_to_go,
     soft_overlong_penalty,
 )
+from lit_reason.advantages.token import gae, last_token_rewards, returns, whiten
 from lit_reason.advantages.variants import (
     adaptive_group_sizes,
     novelty_weights,

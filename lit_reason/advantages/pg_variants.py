@@ -8,7 +8,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from lit_reason.advantages.group import gae, group_index, group_mean_baseline, last_token_rewards, whiten
+from lit_reason.advantages.group import group_index, group_mean_baseline
+from lit_reason.advantages.token import gae, last_token_rewards, whiten
 
 
 def informative_groups(rewards: Tensor, group: Tensor) -> Tensor:

@@ -457,7 +457,7 @@ class OnPolicyModule(L.LightningModule):
         validate_batch(self, batch, batch_idx, self.val_sampling or self.sampling)
 
     def configure_optimizers(self) -> dict:
-        return self.optimizer_settings.build(self)
+        return self.optimizer_settings.build(self, self.trainer.max_steps)
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         save_run_state(self, checkpoint)

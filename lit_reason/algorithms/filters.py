@@ -10,9 +10,11 @@ eq 54), 6.11 (RAFT, alg 6), 6.12 (RSF, eq 64).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
+import warnings
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -206,8 +208,11 @@ class STaRFilter(SampleFilter):
         return kept
 
 
-def write_samples(path: str, samples: list[Sample]) -> None:
+def write_samples(path: str, samples: list[Sample], key: str | None = None) -> None:
     """Writes samples as JSONL rows ``{index, prompt, completion, reward, correct, **columns}``.
+
+    ``key`` (:func:`grown_key`) goes to ``{path}.key``, so that :func:`read_current_samples` reuses the
+    file only for the same settings and data.
 
     A row column named like a sample field (e.g. the SFT target ``completion`` of synthetic rows) is not
     written: the sample's own value takes that key.
@@ -220,6 +225,9 @@ def write_samples(path: str, samples: list[Sample]) -> None:
             row = {"index": s.index, "prompt": s.prompt, "completion": s.completion, "reward": s.reward,
                    "correct": s.correct, **cols}
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    if key is not None:
+        with open(path + ".key", "w", encoding="utf-8") as f:
+            f.write(key + "\n")
     os.replace(tmp, path)  # a crash mid-write leaves no partial file to be read back as complete
 
 
@@ -236,3 +244,29 @@ def read_samples(path: str) -> list[Sample]:
             cols = {k: v for k, v in row.items() if k not in _SAMPLE_FIELDS}
             samples.append(Sample(*fields, columns=cols))
     return samples
+
+
+def grown_key(settings: dict[str, Any], rows: list[dict[str, Any]], iteration: int) -> str:
+    """A digest of what grew an iteration's set: the module's settings, the prompt rows and the iteration."""
+    blob = json.dumps([settings, rows, iteration], sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def read_current_samples(path: str, key: str) -> list[Sample] | None:
+    """The samples at ``path`` if they were written with ``key`` (see :func:`write_samples`), else None.
+
+    A set grown by another config or other data (a re-run with another ``train_size``) is not reused: a
+    warning says so and the caller regenerates it. Files without a key (older runs) are regenerated too.
+    """
+    if not os.path.exists(path):
+        return None
+    try:
+        with open(path + ".key", encoding="utf-8") as f:
+            recorded = f.read().strip()
+    except OSError:
+        recorded = None
+    if recorded != key:
+        warnings.warn(f"{path} was grown by another config or other data (key {recorded} != {key}); "
+                      "regenerating it", stacklevel=2)
+        return None
+    return read_samples(path)

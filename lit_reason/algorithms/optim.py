@@ -6,7 +6,7 @@ Report sec 8.3.2 eq 118 (warmup) and eq 119 (cosine); Loshchilov & Hutter 2017 (
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 from torch import nn
@@ -24,7 +24,7 @@ class OptimizerSettings:
         betas: Adam betas.
         warmup_steps: Optimizer steps of linear warmup from 0 to ``lr`` (eq 118).
         schedule: After warmup, ``constant`` or ``cosine`` decay to ``min_lr`` at ``total_steps`` (eq 119).
-        total_steps: Optimizer steps of the whole run (needed by ``cosine``; set it to ``trainer.max_steps``).
+        total_steps: Optimizer steps the cosine runs over; None takes ``trainer.max_steps``.
         min_lr: Final learning rate of ``cosine``.
     """
 
@@ -43,7 +43,7 @@ class OptimizerSettings:
             raise ValueError(f"OptimizerSettings.warmup_steps must be >= 0, got {self.warmup_steps}")
         if self.schedule not in SCHEDULES:
             raise ValueError(f"OptimizerSettings.schedule must be one of {SCHEDULES}, got {self.schedule!r}")
-        if self.schedule == "cosine" and (self.total_steps is None or self.total_steps <= self.warmup_steps):
+        if self.schedule == "cosine" and self.total_steps is not None and self.total_steps <= self.warmup_steps:
             raise ValueError(
                 f"OptimizerSettings.total_steps must be > warmup_steps ({self.warmup_steps}) for the cosine "
                 f"schedule, got {self.total_steps}"
@@ -51,11 +51,27 @@ class OptimizerSettings:
         if not 0.0 <= self.min_lr <= self.lr:
             raise ValueError(f"OptimizerSettings.min_lr must be in [0, lr={self.lr}], got {self.min_lr}")
 
-    def build(self, module: nn.Module) -> dict:
-        """The ``configure_optimizers`` return value for the trainable parameters of ``module``."""
+    def build(self, module: nn.Module, max_steps: int | None = None) -> dict:
+        """The ``configure_optimizers`` return value for the trainable parameters of ``module``.
+
+        Args:
+            module: Its trainable parameters are optimised.
+            max_steps: ``trainer.max_steps``: the cosine schedule's ``total_steps`` when that is unset.
+
+        Raises:
+            ValueError: ``cosine`` with neither ``total_steps`` nor a positive ``max_steps`` beyond warmup.
+        """
+        settings = self
+        if self.schedule == "cosine" and self.total_steps is None:
+            if max_steps is None or max_steps <= self.warmup_steps:
+                raise ValueError(
+                    "OptimizerSettings.schedule cosine needs total_steps, or trainer.max_steps > warmup_steps "
+                    f"({self.warmup_steps}) to take it from; got max_steps={max_steps}"
+                )
+            settings = replace(self, total_steps=max_steps)
         params = [p for p in module.parameters() if p.requires_grad]
         opt = torch.optim.AdamW(params, lr=self.lr, weight_decay=self.weight_decay, betas=tuple(self.betas))
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, self.lr_factor)
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, settings.lr_factor)
         return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
 
     def lr_factor(self, step: int) -> float:

@@ -188,7 +188,7 @@ class OfflinePreferenceModule(L.LightningModule):
             validate_batch(self, batch, batch_idx, self.val_sampling)
 
     def configure_optimizers(self) -> dict:
-        return self.optimizer_settings.build(self)
+        return self.optimizer_settings.build(self, self.trainer.max_steps)
 
     @property
     def nonfinite_skips(self) -> int:

@@ -25,13 +25,15 @@ import torch
 from tqdm import tqdm
 
 from lit_reason.algorithms.checkpointing import load_run_state, save_run_state
+from lit_reason.algorithms.checkpointing import plain as plain_settings
 from lit_reason.algorithms.evaluation import columns_of, validate_batch
 from lit_reason.algorithms.filters import (
     BinaryRewardFilter,
     Prompt,
     Sample,
     SampleFilter,
-    read_samples,
+    grown_key,
+    read_current_samples,
     write_samples,
 )
 from lit_reason.algorithms.nonfinite import METRIC as NONFINITE_METRIC
@@ -97,8 +99,9 @@ class SelfTrainingModule(L.LightningModule):
         restart_from_base: ReST-EM (eq 55): each iteration fine-tunes the starting weights (optimizer reset)
             on the new set instead of continuing from the last iteration's.
         max_iterations: Stop fitting after this many iterations; None leaves it to the trainer.
-        output_dir: Where ``iteration_{i}.jsonl`` (the kept set) is written; an existing file is read back
-            instead of regenerated, so a resumed run repeats no generation.
+        output_dir: Where ``iteration_{i}.jsonl`` (the kept set) is written, with a key of the settings and
+            rows that grew it; an existing file with the same key is read back instead of regenerated (a
+            resumed run repeats no generation), one with another key is regenerated with a warning.
         generation_batch_size: Prompts per generation call (the progress bar advances per call).
         progress_bar: Show a tqdm bar while growing.
         max_grad_norm: Gradient clipping norm.
@@ -255,12 +258,13 @@ class SelfTrainingModule(L.LightningModule):
         t0 = time.perf_counter()
         path = os.path.join(self.output_dir, f"iteration_{self.iteration}.jsonl")
         metrics: dict[str, float] = {}
-        if os.path.exists(path):
-            kept = read_samples(path)  # resumed: this iteration's set was grown before the interruption
-        else:
+        # Reused only when grown from the same settings and rows (a resumed run); otherwise regenerated.
+        key = grown_key(plain_settings(self.hparams), batch, self.iteration)
+        kept = read_current_samples(path, key)
+        if kept is None:
             samples = self.grow(batch)
             kept = self.select(samples)
-            write_samples(path, kept)
+            write_samples(path, kept, key)
             plain = [s for s in samples if s.hinted_prompt is None]
             scored = [s.reward for s in plain if s.reward is not None]
             metrics.update({
@@ -284,7 +288,7 @@ class SelfTrainingModule(L.LightningModule):
         validate_batch(self, batch, batch_idx, self.val_sampling or self.sampling)
 
     def configure_optimizers(self) -> dict:
-        return self.optimizer_settings.build(self.policy)
+        return self.optimizer_settings.build(self.policy, self.trainer.max_steps)
 
     @property
     def nonfinite_skips(self) -> int:

@@ -101,4 +101,4 @@ class SFTModule(L.LightningModule):
         load_run_state(self, checkpoint)
 
     def configure_optimizers(self) -> dict:
-        return self.optimizer_settings.build(self)
+        return self.optimizer_settings.build(self, self.trainer.max_steps)

@@ -26,13 +26,16 @@ class StepProgressBar(TQDMProgressBar):
 
     @override
     def on_train_epoch_start(self, trainer: L.Trainer, *args: Any) -> None:
-        super().on_train_epoch_start(trainer, *args)
-        if trainer.max_steps > 0:
-            self.train_progress_bar.reset(total=trainer.max_steps)
-            self.train_progress_bar.n = trainer.global_step
-            self.train_progress_bar.set_description("step")
-        elif trainer.max_epochs is not None and trainer.max_epochs > 0:
-            self.train_progress_bar.set_description(f"epoch {trainer.current_epoch + 1}/{trainer.max_epochs}")
+        bar = self.train_progress_bar
+        if trainer.max_steps <= 0 or bar is None:
+            super().on_train_epoch_start(trainer, *args)
+            if trainer.max_epochs is not None and trainer.max_epochs > 0 and self.train_progress_bar is not None:
+                self.train_progress_bar.set_description(f"epoch {trainer.current_epoch + 1}/{trainer.max_epochs}")
+            return
+        if bar.total != trainer.max_steps:  # once per fit: later epochs continue the same bar
+            bar.reset(total=trainer.max_steps)
+            bar.initial = bar.n = trainer.global_step  # a resumed run starts at its step, its rate from there
+            bar.set_description("step")
 
     @override
     def on_train_batch_end(self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any,

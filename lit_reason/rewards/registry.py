@@ -53,7 +53,8 @@ def get_reward(spec: str | Callable) -> RewardFn:
         try:
             fn = getattr(importlib.import_module(module), attr)
         except (ImportError, AttributeError) as e:
-            raise ValueError(f"reward {spec!r}: cannot import {attr!r} from {module!r} ({e})") from e
+            raise ValueError(f"reward {spec!r}: cannot import {attr!r} from {module!r} ({e}); lit-reason "
+                             "imports modules from the working directory and PYTHONPATH") from e
         if not callable(fn):
             raise ValueError(f"reward {spec!r} is not callable")
         return fn

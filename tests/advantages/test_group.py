@@ -8,6 +8,7 @@ import torch
 from torch.testing import assert_close
 
 import lit_reason.advantages.group as advantages_module
+import lit_reason.advantages.token as token_module
 from lit_reason.advantages import group_normalized, whiten
 
 TOL = {"atol": 1e-6, "rtol": 1e-5}
@@ -115,6 +116,7 @@ def test_whiten_non_finite_and_shape_errors():
         whiten(torch.ones(3), torch.ones(2))
 
 
-def test_docstring_examples():
-    result = doctest.testmod(advantages_module)
+@pytest.mark.parametrize("module", [advantages_module, token_module], ids=["group", "token"])
+def test_docstring_examples(module):
+    result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0

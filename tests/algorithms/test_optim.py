@@ -22,9 +22,12 @@ def test_warmup_then_cosine():
     assert_close(got, expected, atol=1e-7, rtol=1e-6)
 
 
-def test_scheduler_follows_the_factor():
-    s = OptimizerSettings(lr=2.0, schedule="cosine", total_steps=2)
-    built = s.build(torch.nn.Linear(1, 1))
+@pytest.mark.parametrize("total_steps, max_steps", [(2, None), (None, 2)])
+def test_scheduler_follows_the_factor(total_steps, max_steps):
+    # Without total_steps, trainer.max_steps (2) is the cosine's horizon: the same factors
+    # cos(0) -> 1, cos(pi/2) -> 0.5, then min_lr 0 from step 2 on.
+    s = OptimizerSettings(lr=2.0, schedule="cosine", total_steps=total_steps)
+    built = s.build(torch.nn.Linear(1, 1), max_steps=max_steps)
     opt, sched = built["optimizer"], built["lr_scheduler"]["scheduler"]
     lrs = []
     for _ in range(3):
@@ -37,7 +40,9 @@ def test_scheduler_follows_the_factor():
 def test_bad_schedule_options_are_named():
     with pytest.raises(ValueError, match="schedule"):
         OptimizerSettings(schedule="linear")
-    with pytest.raises(ValueError, match="total_steps"):
-        OptimizerSettings(schedule="cosine")
+    with pytest.raises(ValueError, match="schedule cosine needs total_steps, or trainer.max_steps > warmup_steps"):
+        OptimizerSettings(schedule="cosine").build(torch.nn.Linear(1, 1), max_steps=-1)
+    with pytest.raises(ValueError, match="total_steps must be > warmup_steps"):
+        OptimizerSettings(schedule="cosine", warmup_steps=4, total_steps=4)
     with pytest.raises(ValueError, match="min_lr"):
         OptimizerSettings(lr=1e-3, min_lr=1.0)

@@ -91,6 +91,7 @@ def test_one_iteration_raises_validation_accuracy(sft_policy, tmp_path, name, fi
 
 def test_resume_reads_the_iteration_file_instead_of_growing(sft_policy, tmp_path, monkeypatch):
     start_policy, _ = sft_policy
+    run(start_policy, tmp_path, rows=GROW[:4])  # grows iteration_0.jsonl and records its key
     # a wrong answer no model would grow: only the file can teach it
     rows = [{"index": 0, "prompt": "3+4=", "completion": "9", "reward": 1.0, "correct": True, "answer": "7"}]
     (tmp_path / "iteration_0.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
@@ -99,11 +100,24 @@ def test_resume_reads_the_iteration_file_instead_of_growing(sft_policy, tmp_path
         raise AssertionError("grow must not run when the iteration file exists")
 
     monkeypatch.setattr(SelfTrainingModule, "grow", no_grow)
-    module = run(start_policy, tmp_path, rows=GROW[:4])
+    module = run(start_policy, tmp_path, rows=GROW[:4])  # same settings and rows: a resumed run
     assert module.iteration == 1
     logp = module.policy.token_logprobs(*module.policy.encode_pairs(["3+4="], ["9"])).logprobs
     start_logp = start_policy.token_logprobs(*start_policy.encode_pairs(["3+4="], ["9"])).logprobs
     assert logp.sum() > start_logp.sum()  # trained on the file's row
+
+
+def test_iteration_file_of_other_data_or_settings_is_regenerated(sft_policy, tmp_path):
+    # Re-running with another train_size (other rows) or other settings used to reuse the old set silently.
+    start_policy, _ = sft_policy
+    run(start_policy, tmp_path, rows=GROW[:4])
+    first = (tmp_path / "iteration_0.jsonl.key").read_text()
+    with pytest.warns(UserWarning, match="iteration_0.jsonl was grown by another config or other data"):
+        run(start_policy, tmp_path, rows=GROW[4:8])
+    assert (tmp_path / "iteration_0.jsonl.key").read_text() != first
+    assert {s.prompt for s in read_samples(str(tmp_path / "iteration_0.jsonl"))} <= {r["prompt"] for r in GROW[4:8]}
+    with pytest.warns(UserWarning, match="grown by another config"):
+        run(start_policy, tmp_path, rows=GROW[4:8], sft_epochs=1)
 
 
 def test_malformed_iteration_file_names_file_and_line(tmp_path):

@@ -1,0 +1,81 @@
+"""The real `lit-reason` command (a subprocess) through a short GRPO run: summary, resume, validate, plot.
+
+One 2-step run of `configs/grpo/quickstart.yaml` on the untrained tiny Llama (module fixture) writes the
+checkpoint, export and logs the other tests read. It also names a reward module of the working directory,
+which the console script must import without PYTHONPATH.
+"""
+
+import os
+import re
+
+import pytest
+
+from tests.test_cli_errors import GRPO, TINY, lit_reason, one_line_error
+
+PPO = os.path.join(os.path.dirname(GRPO), "..", "ppo", "quickstart.yaml")
+QUIET = ["--trainer.enable_progress_bar=false", "--data.init_args.val_size=8", "--trainer.val_check_interval=2"]
+LAST = "runs/quickstart/checkpoints/grpo/last.ckpt"
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    cwd = tmp_path_factory.mktemp("cli_run")
+    (cwd / "my_rewards.py").write_text("def brevity(prompts, completions, **kw):\n"
+                                       "    return [1.0 / (1 + len(c)) for c in completions]\n")
+    every_step = '{"class_path": "lightning.pytorch.callbacks.ModelCheckpoint", "init_args": {"dirpath": "ck", ' \
+                 '"every_n_train_steps": 1}}'
+    out = lit_reason("fit", "--config", GRPO, TINY, "--trainer.max_steps=2", *QUIET, f"--trainer.callbacks+={every_step}",
+                     "--model.init_args.rewards=[math_accuracy, my_rewards.brevity]", cwd=cwd)
+    assert out.returncode == 0, out.stderr[-3000:]
+    # Lightning's 14-line warning about checkpoints under manual optimisation is silenced deliberately.
+    assert "Using ModelCheckpoint with manual optimization" not in out.stderr
+    return cwd, out.stdout
+
+
+def test_fit_ends_with_a_summary(run_dir):
+    cwd, stdout = run_dir
+    assert "lit-reason fit: done at step 2" in stdout
+    assert re.search(r"val/accuracy=[0-9.]+", stdout) and "train/reward=" in stdout
+    assert f"weights:     {cwd}/runs/quickstart/grpo" in stdout
+    assert f"checkpoint:  {cwd}/{LAST}" in stdout and (cwd / LAST).is_file()
+    assert f"logs:        {cwd}/runs/quickstart/grpo/version_0" in stdout
+
+
+def test_resume_says_what_the_checkpoint_overrides(run_dir):
+    cwd, _ = run_dir
+    out = lit_reason("fit", "--config", GRPO, TINY, "--trainer.max_steps=3", *QUIET, f"--ckpt_path={LAST}",
+                     "--model.init_args.rewards=[math_accuracy, my_rewards.brevity]",
+                     "--model.init_args.optimizer.lr=0.5", "--trainer.enable_progress_bar=true", cwd=cwd)
+    assert out.returncode == 0, out.stderr[-3000:]
+    # The bar counts optimizer steps of the whole run (it read `Epoch 0/-2`, `v_num` and `200/59` on resume).
+    assert re.search(r"step: +100%\|.*\| 3/3 ", out.stdout) and "v_num" not in out.stdout, out.stdout[-2000:]
+    warning = [ln for ln in out.stderr.splitlines() if ln.startswith("lit-reason: warning: resuming from")]
+    assert len(warning) == 1 and "optimizer.lr: 0.5 -> 0.001" in warning[0], out.stderr[-3000:]
+    assert "lit-reason fit: done at step 3" in out.stdout
+
+
+def test_resume_refuses_a_checkpoint_of_another_method(run_dir):
+    cwd, _ = run_dir
+    line = one_line_error(lit_reason("fit", "--config", PPO, f"--ckpt_path={LAST}", cwd=cwd))
+    assert "was written by lit_reason.algorithms.GRPO but the config trains lit_reason.algorithms.PPO" in line
+    line = one_line_error(lit_reason("fit", "--config", GRPO, "--ckpt_path=runs/nope.ckpt", cwd=cwd))
+    assert line == "lit-reason: error: ckpt_path: 'runs/nope.ckpt': no such checkpoint file"
+
+
+def test_validate_scores_the_exported_model(run_dir):
+    cwd, _ = run_dir
+    out = lit_reason("validate", "--config", GRPO, "--model.init_args.policy.init_args.model=runs/quickstart/grpo",
+                     *QUIET, cwd=cwd)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "lit-reason validate: done" in out.stdout and re.search(r"val/accuracy=[0-9.]+", out.stdout)
+
+
+def test_plot_draws_the_run(run_dir):
+    pytest.importorskip("matplotlib")  # the `plot` and `test` extras install it
+    cwd, _ = run_dir
+    out = lit_reason("plot", "runs/quickstart/grpo", cwd=cwd)
+    assert out.returncode == 0, out.stderr[-3000:]
+    png = cwd / "runs/quickstart/grpo/curves.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+    line = one_line_error(lit_reason("plot", "runs/none", cwd=cwd))
+    assert line == "lit-reason: error: RUN_DIR: runs/none: no such directory"
