@@ -75,7 +75,7 @@ class _ChunkedLogprob(torch.autograd.Function):
         grad_h = torch.empty_like(h) if need_h else None
         grad_w = grad_b = None
         probs, ctx.probs = ctx.probs, None  # used up in place; a second backward recomputes
-        step = h.shape[0] if probs is not None else ctx.chunk
+        step = max(h.shape[0], 1) if probs is not None else ctx.chunk  # no tokens: the loop runs zero times
         for s in range(0, h.shape[0], step):
             sl = slice(s, s + step)
             if probs is not None:

@@ -26,6 +26,7 @@ from lit_reason.algorithms.optim import OptimizerSettings
 from lit_reason.algorithms.ranks import all_equal, all_finite, keyed_seed, no_grad_sync, share_scale
 from lit_reason.algorithms.rounds import ReferenceRounds
 from lit_reason.algorithms.scoring import score_rollout
+from lit_reason.batching import token_budget_batches
 from lit_reason.distributed.actor_learner import RaySettings
 from lit_reason.logprobs import TokenStats
 from lit_reason.losses import aggregate, approx_kl, kl_penalty
@@ -84,6 +85,9 @@ class OnPolicyModule(L.LightningModule):
         update_epochs: Passes over each rollout (K).
         minibatch_size: Samples per optimizer step; None means the whole rollout.
         micro_batch_size: Samples per forward/backward (gradient accumulation); None means the minibatch.
+        micro_batch_tokens: Instead of ``micro_batch_size``, split each minibatch by a budget of positions
+            per forward (``lit_reason/batching.py``): samples sorted by length, each micro-batch at most this
+            many ``count x (longest prompt + longest completion)`` positions. Same gradients, less padding.
         score_batch_size: Samples per no-grad scoring pass (the reference's log-probs, eq 132's pi_old);
             None means ``micro_batch_size``. These passes keep no activations for a backward, so a larger
             value costs little memory (on CPU, one prompt's group per pass was still the fastest).
@@ -106,10 +110,11 @@ class OnPolicyModule(L.LightningModule):
         pack_groups: Score the samples of a prompt in one packed row (prompt once, no completion padding;
             ``lit_reason/packing.py``); the values are the padded layout's.
         is_correction: Importance-sampling correction for a sampler that differs from the learner
-            (vLLM, stale weights; eq 132): ``none``, ``token`` (per-token truncated ratio) or ``sequence``
+            (vLLM, stale weights; eq 132): ``none``, ``token`` (per-token truncated ratio, TIS) or ``sequence``
             (truncated product). It costs one no-grad forward per rollout to recompute ``pi_old``. None
             (default) means ``none`` with the HF engine (it samples with the learner's weights) and ``token``
-            with any other engine.
+            with any other engine: truncated IS is on by default where the sampler is not the learner. The
+            mismatch is logged as ``train/sampler_kl``.
         is_cap: Truncation of the importance weights.
         val_pass_k: k's of the unbiased ``val/pass@k`` (each <= the validation samples per prompt);
             ``val/pass@n`` is always reported.
@@ -139,6 +144,7 @@ class OnPolicyModule(L.LightningModule):
         update_epochs: int = 1,
         minibatch_size: int | None = None,
         micro_batch_size: int | None = None,
+        micro_batch_tokens: int | None = None,
         score_batch_size: int | None = None,
         loss_aggregation: str = "token",
         kl_coef: float = 0.0,
@@ -164,13 +170,19 @@ class OnPolicyModule(L.LightningModule):
         self.is_correction = is_correction  # resolved (subclasses may save_hyperparameters again)
         self.automatic_optimization = False
         counts = dict(update_epochs=update_epochs, minibatch_size=minibatch_size, micro_batch_size=micro_batch_size,
-                      score_batch_size=score_batch_size, max_nonfinite_skips=max_nonfinite_skips)
+                      micro_batch_tokens=micro_batch_tokens, score_batch_size=score_batch_size,
+                      max_nonfinite_skips=max_nonfinite_skips)
         errors = [f"{k} must be >= 1, got {v}" for k, v in counts.items() if v is not None and v < 1]
         if loss_aggregation not in MICRO_SHARES:
             errors.append(f"loss_aggregation must be one of {sorted(MICRO_SHARES)}, got {loss_aggregation!r}")
         if kl_coef < 0:
             errors.append(f"kl_coef must be >= 0, got {kl_coef}")
         errors += kl_errors(kl_estimator, in_loss=type(self).kl_in_loss)
+        if micro_batch_size is not None and micro_batch_tokens is not None:
+            errors.append("set micro_batch_size or micro_batch_tokens, not both")
+        if micro_batch_tokens is not None and self.keep_together > 1:  # a length sort would split the pairs
+            errors.append(f"micro_batch_tokens is not available to {type(self).__name__} (its samples come in "
+                          f"blocks of {self.keep_together}); use micro_batch_size")
         if is_correction not in IS_WEIGHTS:
             errors.append(f"is_correction must be one of {sorted(IS_WEIGHTS)}, got {is_correction!r}")
         if engine not in ENGINES:
@@ -316,8 +328,8 @@ class OnPolicyModule(L.LightningModule):
                                                          cap=self.hparams.is_cap)
         rollout.is_weights = weights if weights.dim() == 2 else weights[:, None].expand_as(mask).clone()
         return {
-            "is/weight_mean": aggregate(rollout.is_weights, mask, "token").item(),
-            "is/sampler_kl": sampler_mismatch_kl(rollout.old_logprobs, rollout.sampler_logprobs, mask).item(),
+            "is_weight_mean": aggregate(rollout.is_weights, mask, "token").item(),
+            "sampler_kl": sampler_mismatch_kl(rollout.old_logprobs, rollout.sampler_logprobs, mask).item(),
         }
 
     # ------------------------------------------------------------------ shared pieces of losses
@@ -420,11 +432,18 @@ class OnPolicyModule(L.LightningModule):
         return rollout.minibatches(size, shuffle=size < len(rollout), generator=self.generator,
                                    block=self.keep_together)
 
+    def micro_batches(self, mb: Rollout) -> Iterator[Rollout]:
+        """The forward/backward pieces of a minibatch: ``micro_batch_size`` samples, or a token budget."""
+        if self.hparams.micro_batch_tokens is None:
+            return mb.minibatches(self.hparams.micro_batch_size or len(mb), shuffle=False)
+        batches = token_budget_batches(mb.prompt_mask.sum(1), mb.completion_mask.sum(1),
+                                       self.hparams.micro_batch_tokens)
+        return (mb.select(idx) for idx in batches)
+
     def _accumulate(self, mb: Rollout) -> dict[str, float] | None:
         """Forward/backward over micro-batches of ``mb``; None (and no gradient) if a loss is non-finite."""
-        size = self.hparams.micro_batch_size or len(mb)
         sums: dict[str, float] = {}
-        micros = list(mb.minibatches(size, shuffle=False))
+        micros = list(self.micro_batches(mb))
         scale = share_scale(self, self.micro_share(mb))  # the minibatch's loss weight over all ranks
         for i, micro in enumerate(micros):
             share = float(self.micro_share(micro)) * scale
