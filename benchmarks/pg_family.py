@@ -1,11 +1,18 @@
-"""The policy-gradient family from one SFT start: GRPO, REINFORCE, RLOO and PPO on the quickstart task.
+"""The policy-gradient family from one SFT start, on the quickstart task.
 
-    python benchmarks/pg_family.py                  # SFT first if runs/quickstart/sft is missing
+    python benchmarks/pg_family.py                        # GRPO, REINFORCE, RLOO, PPO (SFT first if missing)
     python benchmarks/pg_family.py --methods ppo --max-steps 50
+    python benchmarks/pg_family.py --set variants         # DAPO, GSPO, CISPO, GMPO, Clip-Cov, KL-Cov, ...
+    python benchmarks/pg_family.py --set variants --methods grpo_2mb dapo --rollouts 50
 
 Each method runs its ``configs/<method>/quickstart.yaml`` through the CLI (the same as ``lit-reason fit``),
 then validates on the 128 held-out problems. Prints one table row per method: greedy and sampled accuracy
 (8 samples at T=1), wall time, and the gain over the SFT start.
+
+``--set variants`` compares the variants of issue 18 under one budget: 200 rollouts of 16 prompts x 8
+samples, each split into two minibatches (so the objectives' ratios and clips act on the second one), from
+the same SFT weights; ``grpo_2mb`` is GRPO's quickstart config with the same two minibatches, the baseline
+row. ``--rollouts`` scales that budget (it sets ``max_steps`` to two per rollout).
 """
 
 from __future__ import annotations
@@ -20,14 +27,31 @@ sys.path.insert(0, HERE)
 
 from lit_reason.quickstart import run_stage  # noqa: E402
 
-METHODS = ("grpo", "reinforce", "rloo", "ppo")
+FAMILY = {m: (m, ()) for m in ("grpo", "reinforce", "rloo", "ppo")}
+# name -> (config folder, extra CLI arguments); every variant config uses minibatch_size 64
+VARIANTS = {
+    "grpo_2mb": ("grpo", ("--model.init_args.minibatch_size", "64")),
+    **{m: (m, ()) for m in ("dapo", "gspo", "cispo", "gmpo", "clip_cov", "kl_cov", "adaptive_entropy",
+                            "reinforce_pp", "reinforce_pp_baseline", "remax")},
+}
+SETS = {"family": FAMILY, "variants": VARIANTS}
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
+    parser.add_argument("--set", default="family", choices=SETS)
+    parser.add_argument("--methods", nargs="+", help="a subset of the set's methods, in this order")
     parser.add_argument("--max-steps", type=int, help="override trainer.max_steps of every method")
+    parser.add_argument("--rollouts", type=int, help="variants: rollouts per method (max_steps = 2 x this)")
     args = parser.parse_args(argv)
+    methods = SETS[args.set]
+    chosen = args.methods or list(methods)
+    unknown = [m for m in chosen if m not in methods]
+    if unknown:
+        parser.error(f"--methods {unknown} not in --set {args.set}: choose from {list(methods)}")
+    steps = args.max_steps or (2 * args.rollouts if args.rollouts and args.set == "variants" else None)
+    if steps is None and args.set == "variants":
+        steps = 400  # the grpo_2mb row needs it; the variant configs say 400 themselves
     configs = os.path.join(HERE, "configs")
     os.chdir(HERE)  # the configs' run directories are relative to the repository
     sft_dir = os.path.join("runs", "quickstart", "sft")
@@ -38,17 +62,24 @@ def main(argv: list[str] | None = None) -> None:
         sft = run_stage(os.path.join(configs, "grpo", "quickstart.yaml"), "--trainer.max_steps", "0",
                         "--trainer.callbacks", "[]")
     rows.append(("SFT start", sft, time.perf_counter() - t0))
-    for method in args.methods:
-        overrides = ["--trainer.max_steps", str(args.max_steps)] if args.max_steps else []
+    for name in chosen:
+        folder, extra = methods[name]
+        overrides = [*extra, *(["--trainer.max_steps", str(steps)] if steps else [])]
+        if name == "grpo_2mb":
+            overrides += ["--trainer.logger.init_args.name", "grpo_2mb", "--trainer.callbacks", "[]"]
         t = time.perf_counter()
-        rows.append((method, run_stage(os.path.join(configs, method, "quickstart.yaml"), *overrides),
+        rows.append((name, run_stage(os.path.join(configs, folder, "quickstart.yaml"), *overrides),
                      time.perf_counter() - t))
-    base = sft["val/accuracy"]
+        print(f"pg_family: {_row(*rows[-1], sft['val/accuracy'])}", flush=True)  # progress, row by row
     print("\n| method | val/accuracy (greedy) | gain | val/accuracy_sampled | minutes |")
     print("|---|---|---|---|---|")
-    for name, m, seconds in rows:
-        print(f"| {name} | {m['val/accuracy']:.3f} | {m['val/accuracy'] - base:+.3f} | "
-              f"{m['val/accuracy_sampled']:.3f} | {seconds / 60:.1f} |")
+    for row in rows:
+        print(_row(*row, sft["val/accuracy"]))
+
+
+def _row(name: str, m: dict[str, float], seconds: float, base: float) -> str:
+    return (f"| {name} | {m['val/accuracy']:.3f} | {m['val/accuracy'] - base:+.3f} | "
+            f"{m['val/accuracy_sampled']:.3f} | {seconds / 60:.1f} |")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """One LightningModule per method or family (DESIGN.md, "Algorithms")."""
 
 from lit_reason.algorithms.base import LossOutput, OnPolicyModule, Targets
+from lit_reason.algorithms.dapo import DAPO
 from lit_reason.algorithms.filters import (
     BinaryRewardFilter,
     CorrectDedup,
@@ -37,6 +38,7 @@ from lit_reason.algorithms.vstar import VSTaR
 
 __all__ = [
     "BinaryRewardFilter",
+    "DAPO",
     "CorrectDedup",
     "DPO",
     "GRPO",

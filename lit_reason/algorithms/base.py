@@ -26,6 +26,7 @@ from lit_reason.algorithms.optim import OptimizerSettings
 from lit_reason.algorithms.ranks import all_equal, all_finite, keyed_seed, no_grad_sync, share_scale
 from lit_reason.algorithms.rounds import ReferenceRounds
 from lit_reason.algorithms.scoring import score_rollout
+from lit_reason.batching import token_budget_batches
 from lit_reason.distributed.actor_learner import RaySettings
 from lit_reason.logprobs import TokenStats
 from lit_reason.losses import aggregate, approx_kl, kl_penalty
@@ -84,12 +85,17 @@ class OnPolicyModule(L.LightningModule):
         update_epochs: Passes over each rollout (K).
         minibatch_size: Samples per optimizer step; None means the whole rollout.
         micro_batch_size: Samples per forward/backward (gradient accumulation); None means the minibatch.
+        micro_batch_tokens: Instead of ``micro_batch_size``, split each minibatch by a budget of positions
+            per forward (``lit_reason/batching.py``): samples sorted by length, each micro-batch at most this
+            many ``count x (longest prompt + longest completion)`` positions. Same gradients, less padding.
         score_batch_size: Samples per no-grad scoring pass (the reference's log-probs, eq 132's pi_old);
             None means ``micro_batch_size``. These passes keep no activations for a backward, so a larger
             value costs little memory (on CPU, one prompt's group per pass was still the fastest).
         loss_aggregation: ``token``, ``sequence`` or ``constant`` (losses/aggregate.py).
         kl_coef: beta of the KL penalty to the reference (eq 26); 0 builds no reference.
-        kl_estimator: ``k1``, ``k2`` or ``k3``.
+        kl_estimator: The KL in the loss (losses/kl.py): ``k3`` (gradient of KL(ref||pi), GRPO's),
+            ``k2`` (gradient of KL(pi||ref)) or ``full`` (eq 128 over the vocabulary: a reference and a second
+            policy forward per micro-batch). ``k1`` is rejected: its expected gradient in a loss is 0.
         none_reward: Reward used for training when no reward function could score a sample (counted in
             ``train/reward_none_frac``).
         max_grad_norm: Gradient clipping norm.
@@ -104,10 +110,11 @@ class OnPolicyModule(L.LightningModule):
         pack_groups: Score the samples of a prompt in one packed row (prompt once, no completion padding;
             ``lit_reason/packing.py``); the values are the padded layout's.
         is_correction: Importance-sampling correction for a sampler that differs from the learner
-            (vLLM, stale weights; eq 132): ``none``, ``token`` (per-token truncated ratio) or ``sequence``
+            (vLLM, stale weights; eq 132): ``none``, ``token`` (per-token truncated ratio, TIS) or ``sequence``
             (truncated product). It costs one no-grad forward per rollout to recompute ``pi_old``. None
             (default) means ``none`` with the HF engine (it samples with the learner's weights) and ``token``
-            with any other engine.
+            with any other engine: truncated IS is on by default where the sampler is not the learner. The
+            mismatch is logged as ``train/sampler_kl``.
         is_cap: Truncation of the importance weights.
         val_pass_k: k's of the unbiased ``val/pass@k`` (each <= the validation samples per prompt);
             ``val/pass@n`` is always reported.
@@ -118,6 +125,8 @@ class OnPolicyModule(L.LightningModule):
         ray: Options of the Ray actor-learner engine.
     """
 
+    #: Whether ``kl_estimator`` is the KL in the loss (k1 rejected there); REINFORCE++ sets it False.
+    kl_in_loss: ClassVar[bool] = True
     #: Module attributes the run state checkpoints (``checkpoint["lit_reason"]``); subclasses extend it.
     checkpointed: ClassVar[tuple[str, ...]] = ("generator", "iteration", "kl_coef", "nonfinite")
     #: Consecutive rows of the selected rollout that must share a minibatch, in order (2 when ``select``
@@ -135,6 +144,7 @@ class OnPolicyModule(L.LightningModule):
         update_epochs: int = 1,
         minibatch_size: int | None = None,
         micro_batch_size: int | None = None,
+        micro_batch_tokens: int | None = None,
         score_batch_size: int | None = None,
         loss_aggregation: str = "token",
         kl_coef: float = 0.0,
@@ -160,13 +170,19 @@ class OnPolicyModule(L.LightningModule):
         self.is_correction = is_correction  # resolved (subclasses may save_hyperparameters again)
         self.automatic_optimization = False
         counts = dict(update_epochs=update_epochs, minibatch_size=minibatch_size, micro_batch_size=micro_batch_size,
-                      score_batch_size=score_batch_size, max_nonfinite_skips=max_nonfinite_skips)
+                      micro_batch_tokens=micro_batch_tokens, score_batch_size=score_batch_size,
+                      max_nonfinite_skips=max_nonfinite_skips)
         errors = [f"{k} must be >= 1, got {v}" for k, v in counts.items() if v is not None and v < 1]
         if loss_aggregation not in MICRO_SHARES:
             errors.append(f"loss_aggregation must be one of {sorted(MICRO_SHARES)}, got {loss_aggregation!r}")
         if kl_coef < 0:
             errors.append(f"kl_coef must be >= 0, got {kl_coef}")
-        errors += kl_errors(kl_estimator)
+        errors += kl_errors(kl_estimator, in_loss=type(self).kl_in_loss)
+        if micro_batch_size is not None and micro_batch_tokens is not None:
+            errors.append("set micro_batch_size or micro_batch_tokens, not both")
+        if micro_batch_tokens is not None and self.keep_together > 1:  # a length sort would split the pairs
+            errors.append(f"micro_batch_tokens is not available to {type(self).__name__} (its samples come in "
+                          f"blocks of {self.keep_together}); use micro_batch_size")
         if is_correction not in IS_WEIGHTS:
             errors.append(f"is_correction must be one of {sorted(IS_WEIGHTS)}, got {is_correction!r}")
         if engine not in ENGINES:
@@ -312,8 +328,8 @@ class OnPolicyModule(L.LightningModule):
                                                          cap=self.hparams.is_cap)
         rollout.is_weights = weights if weights.dim() == 2 else weights[:, None].expand_as(mask).clone()
         return {
-            "is/weight_mean": aggregate(rollout.is_weights, mask, "token").item(),
-            "is/sampler_kl": sampler_mismatch_kl(rollout.old_logprobs, rollout.sampler_logprobs, mask).item(),
+            "is_weight_mean": aggregate(rollout.is_weights, mask, "token").item(),
+            "sampler_kl": sampler_mismatch_kl(rollout.old_logprobs, rollout.sampler_logprobs, mask).item(),
         }
 
     # ------------------------------------------------------------------ shared pieces of losses
@@ -323,21 +339,32 @@ class OnPolicyModule(L.LightningModule):
                                           temperature=self._logprob_temperature, entropy=True,
                                           group=self._group(mb))
 
+    def kl_to_reference(self, stats: TokenStats, mb: Rollout, kind: str) -> Tensor:
+        """Per-token KL to the reference (B, T) by ``kind``: a sampled-token estimator or eq 128's ``full``."""
+        if kind == "full":
+            return self.policy.full_kl(mb.input_ids, mb.attention_mask, mb.completion_mask,
+                                       temperature=self._logprob_temperature)
+        return kl_penalty(stats.logprobs, mb.ref_logprobs, kind=kind)
+
     def finish_loss(
-        self, per_token: Tensor, stats: TokenStats, mb: Rollout, metrics: dict[str, Tensor], kl_in_loss: bool = True
+        self, per_token: Tensor, stats: TokenStats, mb: Rollout, metrics: dict[str, Tensor], kl_in_loss: bool = True,
+        kl_kind: str | None = None,
     ) -> Tensor:
         """Adds the KL penalty (eq 26) and the IS weights (eq 132) to a per-token loss and aggregates it.
 
-        Also records ``entropy``, ``approx_kl_old`` and ``kl`` in ``metrics``.
+        Also records ``entropy``, ``approx_kl_old`` and ``kl`` in ``metrics``: the penalty in the loss, or, when
+        the KL is not in the loss (PPO's reward-side KL), its estimate by ``kl_kind`` (default ``k1``).
         """
         mask = mb.completion_mask
         metrics["entropy"] = aggregate(stats.entropy, mask, "token")
         metrics["approx_kl_old"] = approx_kl(stats.logprobs, mb.old_logprobs, mask)
         if mb.ref_logprobs is not None:
-            kl = kl_penalty(stats.logprobs, mb.ref_logprobs, kind=self.hparams.kl_estimator)
-            metrics["kl"] = aggregate(kl.detach(), mask, "token")
             if kl_in_loss:
+                kl = self.kl_to_reference(stats, mb, self.hparams.kl_estimator)
                 per_token = per_token + self.kl_coef * kl
+            else:
+                kl = kl_penalty(stats.logprobs.detach(), mb.ref_logprobs, kind=kl_kind or "k1")
+            metrics["kl"] = aggregate(kl.detach(), mask, "token")
         if mb.is_weights is not None:
             per_token = per_token * mb.is_weights
         return aggregate(per_token, mask, self.hparams.loss_aggregation, max_len=self.sampling.max_new_tokens)
@@ -405,11 +432,18 @@ class OnPolicyModule(L.LightningModule):
         return rollout.minibatches(size, shuffle=size < len(rollout), generator=self.generator,
                                    block=self.keep_together)
 
+    def micro_batches(self, mb: Rollout) -> Iterator[Rollout]:
+        """The forward/backward pieces of a minibatch: ``micro_batch_size`` samples, or a token budget."""
+        if self.hparams.micro_batch_tokens is None:
+            return mb.minibatches(self.hparams.micro_batch_size or len(mb), shuffle=False)
+        batches = token_budget_batches(mb.prompt_mask.sum(1), mb.completion_mask.sum(1),
+                                       self.hparams.micro_batch_tokens)
+        return (mb.select(idx) for idx in batches)
+
     def _accumulate(self, mb: Rollout) -> dict[str, float] | None:
         """Forward/backward over micro-batches of ``mb``; None (and no gradient) if a loss is non-finite."""
-        size = self.hparams.micro_batch_size or len(mb)
         sums: dict[str, float] = {}
-        micros = list(mb.minibatches(size, shuffle=False))
+        micros = list(self.micro_batches(mb))
         scale = share_scale(self, self.micro_share(mb))  # the minibatch's loss weight over all ranks
         for i, micro in enumerate(micros):
             share = float(self.micro_share(micro)) * scale

@@ -43,9 +43,9 @@ def test_token_weights_and_recomputed_old_logprobs(kind, shift, expected):
     assert_close(r.old_logprobs, learner, atol=1e-6, rtol=1e-6)
     mask = r.completion_mask.bool()
     assert_close(r.is_weights[mask], torch.full((int(mask.sum()),), expected), atol=1e-5, rtol=1e-5)
-    assert metrics["is/weight_mean"] == pytest.approx(expected, rel=1e-5)
+    assert metrics["is_weight_mean"] == pytest.approx(expected, rel=1e-5)
     # k3 of KL(mu || pi) with log(pi / mu) = shift on every token: (e^s - 1) - s
-    assert metrics["is/sampler_kl"] == pytest.approx(math.expm1(shift) - shift, rel=1e-4)
+    assert metrics["sampler_kl"] == pytest.approx(math.expm1(shift) - shift, rel=1e-4)
 
 
 def test_sequence_weights_truncate_the_product():
@@ -73,8 +73,8 @@ def test_on_policy_hf_sampler_needs_no_correction():
     rollout, _ = m.collect([{"prompt": "1+2=", "answer": "3"}, {"prompt": "4+4=", "answer": "8"}])
     metrics = m._correct_sampler(rollout)  # what annotate records
     # the HF sampler and the learner agree (same weights, same kernels): weights ~1, mismatch ~0
-    assert metrics["is/weight_mean"] == pytest.approx(1.0, abs=1e-4)
-    assert abs(metrics["is/sampler_kl"]) < 1e-6
+    assert metrics["is_weight_mean"] == pytest.approx(1.0, abs=1e-4)
+    assert abs(metrics["sampler_kl"]) < 1e-6
 
 
 def test_bad_option_names_it():
@@ -100,3 +100,4 @@ def test_score_batch_size_changes_the_passes_not_the_values():
 def test_score_batch_size_must_be_positive():
     with pytest.raises(ValueError, match="score_batch_size must be >= 1, got 0"):
         module(score_batch_size=0)
+
