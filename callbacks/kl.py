@@ -50,7 +50,11 @@ VIOLATION_ACTIONS = ("stop", "skip")
 
 
 class AdaptiveKLController(Callback):
-    """Sets the module's ``kl_coef`` from the logged ``train/kl`` after every RL iteration.
+    """Sets the module's ``kl_coef`` (or another ``attribute``) from the logged ``train/kl`` (or ``metric``).
+
+    The default drives beta of the penalty to the reference (eq 126-127). PPO-penalty (eq 19) adapts its beta
+    to the KL to the old policy: ``AdaptiveKLController(attribute="penalty_beta", metric="train/penalty_kl",
+    target=0.01)``.
 
     Modes (report sec 8.3.4): ``doubling`` is eq 127 (beta x2 when KL > 1.5 target, /2 when KL < target/1.5,
     the PPO-penalty rule of sec 3.1.5); ``proportional`` is the target/horizon controller of Ziegler et al.
@@ -73,6 +77,9 @@ class AdaptiveKLController(Callback):
         max_coef: Upper bound of beta.
         kl_bound: delta of eq 125; None disables the hard constraint.
         on_violation: ``stop`` or ``skip`` when ``train/kl > kl_bound``.
+        attribute: The module attribute set to beta: ``kl_coef`` (every RL module) or ``penalty_beta`` (PPO
+            with ``policy_loss: kl_penalty``).
+        metric: The logged KL compared with ``target`` (and ``kl_bound``).
     """
 
     def __init__(
@@ -88,8 +95,12 @@ class AdaptiveKLController(Callback):
         max_coef: float = 10.0,
         kl_bound: float | None = None,
         on_violation: str = "stop",
+        attribute: str = "kl_coef",
+        metric: str = "train/kl",
     ) -> None:
         errors = []
+        if not attribute.isidentifier():
+            errors.append(f"attribute must be a module attribute name, got {attribute!r}")
         if mode not in KL_RULES:
             errors.append(f"mode must be one of {sorted(KL_RULES)}, got {mode!r}")
         if on_violation not in VIOLATION_ACTIONS:
@@ -111,6 +122,7 @@ class AdaptiveKLController(Callback):
         self.target, self.horizon, self.factor, self.tolerance = target, horizon, factor, tolerance
         self.max_error, self.min_coef, self.max_coef = max_error, min_coef, max_coef
         self.kl_bound, self.on_violation = kl_bound, on_violation
+        self.attribute, self.metric = attribute, metric
         self.coef: float | None = init_kl_coef
         self.violations = 0
         self._undo: dict[str, Any] | str | None = None
@@ -118,7 +130,9 @@ class AdaptiveKLController(Callback):
     @property
     @override
     def state_key(self) -> str:
-        return self._generate_state_key(mode=self.mode, target=self.target, kl_bound=self.kl_bound)
+        # The attribute is in the key only when it is not the default, so older checkpoints still resume.
+        extra = {} if self.attribute == "kl_coef" else {"attribute": self.attribute}
+        return self._generate_state_key(mode=self.mode, target=self.target, kl_bound=self.kl_bound, **extra)
 
     def _next_coef(self, kl: float, n_steps: int = 1) -> tuple[float, KLReason]:
         """beta after an iteration that measured ``kl`` over ``n_steps`` iterations, and why."""
@@ -134,19 +148,20 @@ class AdaptiveKLController(Callback):
 
     @override
     def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
-        if not hasattr(pl_module, "kl_coef"):
-            raise TypeError(f"AdaptiveKLController needs a module with `kl_coef`; {type(pl_module).__name__} has none")
+        if not hasattr(pl_module, self.attribute):
+            raise TypeError(f"AdaptiveKLController(attribute={self.attribute!r}) needs a module with "
+                            f"`{self.attribute}`; {type(pl_module).__name__} has none")
 
     @override
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if self.coef is None:
-            self.coef = float(pl_module.kl_coef)
+            self.coef = float(getattr(pl_module, self.attribute))
         if self.coef <= 0 and self.mode != "fixed":
             raise ValueError(
                 f"AdaptiveKLController: mode {self.mode!r} scales beta and cannot start from "
-                f"{type(pl_module).__name__}.kl_coef = {self.coef}; set kl_coef (or init_kl_coef) > 0"
+                f"{type(pl_module).__name__}.{self.attribute} = {self.coef}; set it (or init_kl_coef) > 0"
             )
-        pl_module.kl_coef = self.coef
+        setattr(pl_module, self.attribute, self.coef)
 
     @override
     def on_train_batch_start(self, trainer: L.Trainer, pl_module: L.LightningModule, batch: Any, batch_idx: int) -> None:
@@ -159,25 +174,26 @@ class AdaptiveKLController(Callback):
     ) -> None:
         if not in_fit(trainer):
             return
-        kl = metric(trainer, "train/kl")
+        kl = metric(trainer, self.metric)
         if not is_finite(kl):
             if kl is None:
-                rank_zero_warn("AdaptiveKLController: `train/kl` was not logged (is kl_coef > 0?); beta unchanged")
+                rank_zero_warn(f"AdaptiveKLController: `{self.metric}` was not logged (is kl_coef > 0, or "
+                               "policy_loss kl_penalty?); beta unchanged")
             return
         new, reason = self._next_coef(kl)
         new = trainer.strategy.broadcast(new)
         if reason is KLReason.BOUND_EXCEEDED:
             self._on_violation(trainer, pl_module, kl)
         if reason is not KLReason.KEPT:
-            log.info("AdaptiveKLController: beta %s %.6g -> %.6g (train/kl %.4g, target %.4g)",
-                     reason.value, self.coef, new, kl, self.target)
+            log.info("AdaptiveKLController: %s %s %.6g -> %.6g (%s %.4g, target %.4g)",
+                     self.attribute, reason.value, self.coef, new, self.metric, kl, self.target)
         self.coef = new
-        pl_module.kl_coef = new
-        pl_module.log("callback/kl_coef", new, on_step=True, on_epoch=False, batch_size=1)
+        setattr(pl_module, self.attribute, new)
+        pl_module.log(f"callback/{self.attribute}", new, on_step=True, on_epoch=False, batch_size=1)
 
     def _on_violation(self, trainer: L.Trainer, pl_module: L.LightningModule, kl: float) -> None:
         self.violations += 1
-        message = f"train/kl {kl:.4g} exceeds kl_bound {self.kl_bound} (eq 125)"
+        message = f"{self.metric} {kl:.4g} exceeds kl_bound {self.kl_bound} (eq 125)"
         if self.on_violation == "stop" or self._undo is None:
             rank_zero_warn(f"AdaptiveKLController: {message}; stopping")
             trainer.should_stop = True

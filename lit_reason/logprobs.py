@@ -14,6 +14,9 @@ from typing import NamedTuple
 
 import torch
 from torch import Tensor
+from torch.utils.checkpoint import checkpoint
+
+from lit_reason.losses.kl import full_kl
 
 # Logits per chunk when the caller does not choose: big enough that the matmuls stay efficient, small
 # enough that the chunk's logits, softmax and gradient (three buffers) stay in the tens of megabytes.
@@ -133,3 +136,46 @@ def chunked_token_logprobs(
     logp, ent = _ChunkedLogprob.apply(hidden, weight, bias, targets, float(temperature), int(chunk), entropy,
                                      int(keep_elements))
     return TokenStats(logp, ent)
+
+
+def _full_kl_chunk(h: Tensor, ref_h: Tensor, weight: Tensor, bias: Tensor | None, ref_weight: Tensor,
+                   ref_bias: Tensor | None, temperature: float) -> Tensor:
+    return full_kl(_chunk_logits(h, weight, bias, temperature), _chunk_logits(ref_h, ref_weight, ref_bias, temperature))
+
+
+def chunked_full_kl(
+    hidden: Tensor,
+    weight: Tensor,
+    ref_hidden: Tensor,
+    ref_weight: Tensor,
+    *,
+    bias: Tensor | None = None,
+    ref_bias: Tensor | None = None,
+    temperature: float = 1.0,
+    chunk: int | None = None,
+) -> Tensor:
+    """Exact KL(pi || pi_ref) over the vocabulary at each row (report eq. 128), chunked over rows.
+
+    Each chunk is checkpointed: its (chunk, V) logits are rebuilt in the backward rather than kept, so
+    memory stays O(chunk x V) however many rows there are.
+
+    Args:
+        hidden: (N, H) policy hidden states; gradients flow to them and to ``weight`` / ``bias``.
+        weight: (V, H) policy LM head.
+        ref_hidden: (N, H) reference hidden states (no gradient).
+        ref_weight: (V, H) reference LM head.
+        bias, ref_bias: Optional LM-head biases.
+        temperature: Divides both models' logits, as the sampler did.
+        chunk: Rows per chunk; None sizes chunks to ``CHUNK_ELEMENTS`` logits.
+
+    Returns:
+        (N,) KL per row.
+    """
+    if temperature <= 0:
+        raise ValueError(f"temperature must be > 0 for a KL, got {temperature}")
+    chunk = chunk or max(1, CHUNK_ELEMENTS // weight.shape[0])
+    parts = [
+        checkpoint(_full_kl_chunk, h, r, weight, bias, ref_weight, ref_bias, float(temperature), use_reentrant=False)
+        for h, r in zip(hidden.split(chunk), ref_hidden.detach().split(chunk))
+    ]
+    return torch.cat(parts) if parts else hidden.new_zeros(0)

@@ -18,7 +18,7 @@ from torch import Tensor, nn
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenizerBase
 
 from lit_reason.cpu_alloc import keep_freed_memory
-from lit_reason.logprobs import TokenStats, chunked_token_logprobs
+from lit_reason.logprobs import TokenStats, chunked_full_kl, chunked_token_logprobs
 from lit_reason.nn.lean import make_lean
 from lit_reason.offload import DiskOffload
 from lit_reason.packing import PackedBatch, pack_shared_prefix
@@ -215,6 +215,27 @@ class Policy(nn.Module):
         if stats.entropy is not None:
             ent = torch.zeros_like(logp).masked_scatter(valid, stats.entropy)
         return TokenStats(logp, ent)
+
+    def full_kl(self, input_ids: Tensor, attention_mask: Tensor, completion_mask: Tensor, *,
+                temperature: float = 1.0) -> Tensor:
+        """Exact per-token KL(pi || pi_ref) over the vocabulary (eq 128), (B, T), 0 off the completion.
+
+        Gradients reach the policy only; the reference is the frozen copy, or the base under LoRA.
+        """
+        valid, t = completion_mask.bool(), completion_mask.shape[1]
+        hidden = self.hidden_states(input_ids, attention_mask)[:, -t - 1 : -1][valid]  # (N, H)
+        with torch.no_grad():
+            ctx = self.model.disable_adapter() if self.uses_lora else self.reference_weights()
+            with ctx as ref:
+                ref = ref or self  # under LoRA: this model with its adapters off
+                ref_hidden = ref.hidden_states(input_ids, attention_mask)[:, -t - 1 : -1][valid]
+                ref_head = ref.causal_lm.get_output_embeddings()
+                ref_w = ref_head.weight.detach().clone() if self._reference_offload else ref_head.weight.detach()
+                ref_b = None if ref_head.bias is None else ref_head.bias.detach().clone()
+        head = self.causal_lm.get_output_embeddings()
+        kl = chunked_full_kl(hidden, head.weight, ref_hidden, ref_w, bias=head.bias, ref_bias=ref_b,
+                             temperature=temperature, chunk=self.logprob_chunk)
+        return kl.new_zeros(completion_mask.shape).masked_scatter(valid, kl)
 
     def _pack(
         self, input_ids: Tensor, attention_mask: Tensor, completion_mask: Tensor, group: Tensor | None

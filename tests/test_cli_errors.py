@@ -56,6 +56,8 @@ CASES = {
     "rloo n=1": ([RLOO, TINY, "--model.init_args.sampling.n=1"], "RLOO: sampling.n must be >= 2"),
     "kl_estimator with kl_coef 0": ([GRPO, TINY, "--model.init_args.kl_estimator=k4"],
                                     ("kl_estimator must be one of ", "got 'k4'")),
+    "kl_estimator k1 in the loss": ([GRPO, TINY, "--model.init_args.kl_estimator=k1"],
+                                    "kl_estimator='k1' in the loss has zero expected gradient"),
 }
 
 

@@ -93,7 +93,9 @@ class OnPolicyModule(L.LightningModule):
             value costs little memory (on CPU, one prompt's group per pass was still the fastest).
         loss_aggregation: ``token``, ``sequence`` or ``constant`` (losses/aggregate.py).
         kl_coef: beta of the KL penalty to the reference (eq 26); 0 builds no reference.
-        kl_estimator: ``k1``, ``k2`` or ``k3``.
+        kl_estimator: The KL in the loss (losses/kl.py): ``k3`` (gradient of KL(ref||pi), GRPO's),
+            ``k2`` (gradient of KL(pi||ref)) or ``full`` (eq 128 over the vocabulary: a reference and a second
+            policy forward per micro-batch). ``k1`` is rejected: its expected gradient in a loss is 0.
         none_reward: Reward used for training when no reward function could score a sample (counted in
             ``train/reward_none_frac``).
         max_grad_norm: Gradient clipping norm.
@@ -123,6 +125,8 @@ class OnPolicyModule(L.LightningModule):
         ray: Options of the Ray actor-learner engine.
     """
 
+    #: Whether ``kl_estimator`` is the KL in the loss (k1 rejected there); REINFORCE++ sets it False.
+    kl_in_loss: ClassVar[bool] = True
     #: Module attributes the run state checkpoints (``checkpoint["lit_reason"]``); subclasses extend it.
     checkpointed: ClassVar[tuple[str, ...]] = ("generator", "iteration", "kl_coef", "nonfinite")
     #: Consecutive rows of the selected rollout that must share a minibatch, in order (2 when ``select``
@@ -173,7 +177,7 @@ class OnPolicyModule(L.LightningModule):
             errors.append(f"loss_aggregation must be one of {sorted(MICRO_SHARES)}, got {loss_aggregation!r}")
         if kl_coef < 0:
             errors.append(f"kl_coef must be >= 0, got {kl_coef}")
-        errors += kl_errors(kl_estimator)
+        errors += kl_errors(kl_estimator, in_loss=type(self).kl_in_loss)
         if micro_batch_size is not None and micro_batch_tokens is not None:
             errors.append("set micro_batch_size or micro_batch_tokens, not both")
         if micro_batch_tokens is not None and self.keep_together > 1:  # a length sort would split the pairs
@@ -335,21 +339,32 @@ class OnPolicyModule(L.LightningModule):
                                           temperature=self._logprob_temperature, entropy=True,
                                           group=self._group(mb))
 
+    def kl_to_reference(self, stats: TokenStats, mb: Rollout, kind: str) -> Tensor:
+        """Per-token KL to the reference (B, T) by ``kind``: a sampled-token estimator or eq 128's ``full``."""
+        if kind == "full":
+            return self.policy.full_kl(mb.input_ids, mb.attention_mask, mb.completion_mask,
+                                       temperature=self._logprob_temperature)
+        return kl_penalty(stats.logprobs, mb.ref_logprobs, kind=kind)
+
     def finish_loss(
-        self, per_token: Tensor, stats: TokenStats, mb: Rollout, metrics: dict[str, Tensor], kl_in_loss: bool = True
+        self, per_token: Tensor, stats: TokenStats, mb: Rollout, metrics: dict[str, Tensor], kl_in_loss: bool = True,
+        kl_kind: str | None = None,
     ) -> Tensor:
         """Adds the KL penalty (eq 26) and the IS weights (eq 132) to a per-token loss and aggregates it.
 
-        Also records ``entropy``, ``approx_kl_old`` and ``kl`` in ``metrics``.
+        Also records ``entropy``, ``approx_kl_old`` and ``kl`` in ``metrics``: the penalty in the loss, or, when
+        the KL is not in the loss (PPO's reward-side KL), its estimate by ``kl_kind`` (default ``k1``).
         """
         mask = mb.completion_mask
         metrics["entropy"] = aggregate(stats.entropy, mask, "token")
         metrics["approx_kl_old"] = approx_kl(stats.logprobs, mb.old_logprobs, mask)
         if mb.ref_logprobs is not None:
-            kl = kl_penalty(stats.logprobs, mb.ref_logprobs, kind=self.hparams.kl_estimator)
-            metrics["kl"] = aggregate(kl.detach(), mask, "token")
             if kl_in_loss:
+                kl = self.kl_to_reference(stats, mb, self.hparams.kl_estimator)
                 per_token = per_token + self.kl_coef * kl
+            else:
+                kl = kl_penalty(stats.logprobs.detach(), mb.ref_logprobs, kind=kl_kind or "k1")
+            metrics["kl"] = aggregate(kl.detach(), mask, "token")
         if mb.is_weights is not None:
             per_token = per_token * mb.is_weights
         return aggregate(per_token, mask, self.hparams.loss_aggregation, max_len=self.sampling.max_new_tokens)

@@ -6,7 +6,7 @@ the KL to a frozen reference (eq 26), per token, aggregated by ``loss_aggregatio
 
 Deliberate deviations from the report's equations, each the common practice of TRL / verl / OpenRLHF:
 - The KL term is the per-token k3 estimator (Schulman 2020) on the sampled tokens, not the full-vocabulary
-  KL of eq 128 (``kl_estimator`` selects k1/k2/k3).
+  KL of eq 128 (``kl_estimator`` selects k2/k3/full; losses/kl.py says why not k1).
 - Separate low/high clipping (``eps_low``, ``eps_high``; DAPO's clip-higher) generalises eq 25's single eps.
 - The default aggregation is the token mean (DAPO); ``loss_aggregation: sequence`` gives eq 24 exactly.
 - With ``update_epochs=1`` and one minibatch the ratio is 1 and the clip never acts (pure on-policy).
@@ -49,8 +49,8 @@ from lit_reason.rollout import Rollout
 class GRPO(OnPolicyModule):
     """Group Relative Policy Optimization.
 
-    ``kl_in_loss`` (class attribute) puts ``kl_coef`` x the per-token KL into the loss (eq 26); REINFORCE++
-    puts it into the reward instead.
+    ``kl_in_loss`` (OnPolicyModule's class attribute) puts ``kl_coef`` x the per-token KL into the loss
+    (eq 26); REINFORCE++ puts it into the reward instead.
 
     Args:
         eps_low: Lower clip range (ratio >= 1 - eps_low; GSPO: of the sequence ratio; GMPO: of the log-ratio).
@@ -70,7 +70,6 @@ class GRPO(OnPolicyModule):
         **kwargs: Everything of :class:`OnPolicyModule` (policy, rewards, sampling, kl_coef, ...).
     """
 
-    kl_in_loss = True
     checkpointed = (*OnPolicyModule.checkpointed, "entropy_coef")  # EntropyMonitor may have moved it
 
     def __init__(

@@ -2,12 +2,13 @@
 
 A group-relative advantage (GRPO eq 23, RLOO eq 62, a group-mean baseline) is a sample's reward minus its
 group's: with one sample per prompt, or greedy sampling (every sample of a prompt the same), it is 0 for
-every sample, so the run ends with loss 0 and grad norm 0 and no hint why.
+every sample, so the run ends with loss 0 and grad norm 0 and no hint why. Likewise k1 as the KL in a
+loss: its expected gradient is 0, so the penalty does nothing.
 """
 
 from __future__ import annotations
 
-from lit_reason.losses.kl import KL_ESTIMATORS
+from lit_reason.losses.kl import KL_ESTIMATORS, check_loss_estimator
 from lit_reason.sampling.params import SamplingParams
 
 
@@ -23,8 +24,18 @@ def group_relative_errors(sampling: SamplingParams) -> list[str]:
     return errors
 
 
-def kl_errors(kl_estimator: str) -> list[str]:
-    """An unknown ``kl_estimator``, checked even when ``kl_coef`` is 0 (a later KL controller may raise it)."""
+def kl_errors(kl_estimator: str, in_loss: bool = True) -> list[str]:
+    """A ``kl_estimator`` that is unknown or, in the loss, penalises nothing (k1: zero expected gradient).
+
+    Checked even when ``kl_coef`` is 0 (a later KL controller may raise it); losses/kl.py says which
+    estimator is valid where.
+    """
+    if in_loss:
+        try:
+            check_loss_estimator(kl_estimator)
+        except ValueError as e:
+            return [str(e)]
+        return []
     if kl_estimator in KL_ESTIMATORS:
         return []
     return [f"kl_estimator must be one of {sorted(KL_ESTIMATORS)}, got {kl_estimator!r}"]

@@ -3,7 +3,9 @@
 Schulman et al. 2017 (arXiv:1707.06347); the LLM recipe of Ouyang et al. 2022 (InstructGPT,
 arXiv:2203.02155) and Huang et al. 2024 ("The N+ implementation details of RLHF with PPO",
 arXiv:2403.17031). Each completion token is an action: the sequence reward arrives on the last token,
-minus ``kl_coef`` times the per-token KL to the reference on every token (``kl_in_reward``); a critic
+minus ``kl_coef`` times the per-token KL to the reference on every token (``kl_in_reward``, estimated by
+``reward_kl_estimator``, default k1: the only estimator whose score-function gradient is grad KL(pi||ref),
+losses/kl.py); a critic
 (``heads.Critic``, three forms of sec 3.1.6) gives ``V(s_t)``; GAE (eq 8) gives advantages and
 lambda-returns; the loss is the policy loss (eq 17; ``dual_clip`` eq 20 or ``kl_penalty`` eq 19 by
 name) plus ``vf_coef`` times the (optionally clipped) value loss, minus the entropy bonus (eq 18), over
@@ -15,12 +17,17 @@ Deliberate deviations:
   not the full-vocabulary entropy with gradients.
 - Advantages are whitened over the rollout's valid tokens by default (``whiten_advantages``), as
   every public PPO-for-LLM implementation does; eq 8 itself is raw.
-- With ``kl_in_reward: false`` the KL term goes into the loss per token, as in GRPO.
+- With ``kl_in_reward: false`` the KL term goes into the loss per token, as in GRPO (``kl_estimator``).
+- ``kl_penalty``'s beta (eq 19) is ``self.penalty_beta``; ``AdaptiveKLController(coef="penalty_beta",
+  metric="train/penalty_kl")`` doubles / halves it around a target. ``train/penalty_kl`` is KL(pi_old || pi)
+  at the update's last micro-batch forward, the latest the hooks see: with one epoch of one minibatch it is 0
+  (pi is still pi_old), so eq 19's rule wants ``update_epochs >= 2``.
 """
 
 from __future__ import annotations
 
 import inspect
+import warnings
 from functools import partial
 from typing import Any
 
@@ -30,7 +37,13 @@ from torch import Tensor
 from lit_reason.advantages import gae, last_token_rewards, returns, whiten
 from lit_reason.algorithms.base import LossOutput, OnPolicyModule, Targets
 from lit_reason.heads import Critic
-from lit_reason.losses import aggregate, clip_fraction, kl_penalty, resolve_policy_loss
+from lit_reason.losses import (
+    aggregate,
+    check_reward_estimator,
+    clip_fraction,
+    kl_penalty,
+    resolve_policy_loss,
+)
 from lit_reason.losses.policy import entropy_surrogate
 from lit_reason.losses.value import explained_variance, value_loss
 from lit_reason.rollout import Rollout
@@ -54,15 +67,18 @@ class PPO(OnPolicyModule):
         eps_low: Lower clip range of ``clip`` / ``dual_clip``.
         eps_high: Upper clip range of ``clip`` / ``dual_clip``.
         dual_clip_c: c of ``dual_clip``.
-        penalty_beta: beta of ``kl_penalty`` (KL to the sampling policy, not to the reference).
+        penalty_beta: Initial beta of ``kl_penalty`` (KL to the sampling policy, not to the reference); callbacks
+            may change ``self.penalty_beta`` (eq 19's adaptive rule: ``AdaptiveKLController(coef="penalty_beta")``).
         advantage_level: ``token`` (GAE, eq 8) or ``sequence`` (eq 22).
         whiten_advantages: Normalise advantages over the rollout's valid tokens.
         kl_in_reward: Subtract ``kl_coef`` x per-token KL to the reference from the token rewards
-            (else add it to the loss).
+            (else add it to the loss, estimated by ``kl_estimator``).
+        reward_kl_estimator: The per-token KL in the reward: ``k1`` (default; its policy gradient is
+            grad KL(pi||ref)), ``k2`` or ``k3`` (both warn: k3's gradient cancels near the reference).
         **kwargs: Everything of :class:`OnPolicyModule` (policy, rewards, sampling, kl_coef, ...).
     """
 
-    checkpointed = (*OnPolicyModule.checkpointed, "entropy_coef")
+    checkpointed = (*OnPolicyModule.checkpointed, "entropy_coef", "penalty_beta")
 
     def __init__(
         self,
@@ -82,6 +98,7 @@ class PPO(OnPolicyModule):
         advantage_level: str = "token",
         whiten_advantages: bool = True,
         kl_in_reward: bool = True,
+        reward_kl_estimator: str = "k1",
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -95,15 +112,25 @@ class PPO(OnPolicyModule):
             errors.append(f"vf_coef and entropy_coef must be >= 0, got {vf_coef}, {entropy_coef}")
         if value_clip is not None and value_clip <= 0:
             errors.append(f"value_clip must be > 0 or null, got {value_clip}")
+        if penalty_beta < 0:
+            errors.append(f"penalty_beta must be >= 0, got {penalty_beta}")
         try:
             fn = resolve_policy_loss(policy_loss)
         except ValueError as e:
             errors.append(f"policy_loss: {e}")
+        try:
+            warning = check_reward_estimator(reward_kl_estimator)
+        except ValueError as e:
+            errors.append(str(e))
         if errors:
             raise ValueError("PPO: " + "; ".join(errors))
-        options = {"eps_low": eps_low, "eps_high": eps_high, "clip_c": dual_clip_c, "beta": penalty_beta}
+        if warning and kl_in_reward:
+            warnings.warn(f"PPO: {warning}", stacklevel=2)
+        options = {"eps_low": eps_low, "eps_high": eps_high, "clip_c": dual_clip_c}
         accepted = inspect.signature(fn).parameters
         self._policy_loss = partial(fn, **{k: v for k, v in options.items() if k in accepted})
+        self._penalised = "beta" in accepted  # kl_penalty: beta is read from self.penalty_beta at each call
+        self.penalty_beta = penalty_beta
         self._estimate = self._gae if advantage_level == "token" else self._sequence_level
         self.critic = Critic(self.policy, critic, value_init_std)
         self.entropy_coef = entropy_coef
@@ -120,7 +147,7 @@ class PPO(OnPolicyModule):
         mask = rollout.completion_mask
         token_rewards = last_token_rewards(rollout.rewards, mask)  # (B, T)
         if self.hparams.kl_in_reward and rollout.ref_logprobs is not None:
-            kl = kl_penalty(rollout.old_logprobs, rollout.ref_logprobs, kind=self.hparams.kl_estimator)
+            kl = kl_penalty(rollout.old_logprobs, rollout.ref_logprobs, kind=self.hparams.reward_kl_estimator)
             token_rewards = token_rewards - self.kl_coef * torch.where(mask.bool(), kl, 0.0)
         return token_rewards
 
@@ -147,17 +174,21 @@ class PPO(OnPolicyModule):
         mb, hp = minibatch, self.hparams
         mask = mb.completion_mask
         stats = self.logprob_stats(mb)
-        per_token = self._policy_loss(stats.logprobs, mb.old_logprobs, mb.advantages)  # (B, T)
+        beta = {"beta": self.penalty_beta} if self._penalised else {}
+        per_token = self._policy_loss(stats.logprobs, mb.old_logprobs, mb.advantages, **beta)  # (B, T)
         if self.entropy_coef > 0:
             per_token = per_token + self.entropy_coef * entropy_surrogate(stats.logprobs, stats.entropy)
         metrics = {"clip_frac": clip_fraction(stats.logprobs, mb.old_logprobs, mb.advantages, mask,
                                               eps_low=hp.eps_low, eps_high=hp.eps_high)}
-        policy_loss = self.finish_loss(per_token, stats, mb, metrics, kl_in_loss=not hp.kl_in_reward)
+        policy_loss = self.finish_loss(per_token, stats, mb, metrics, kl_in_loss=not hp.kl_in_reward,
+                                       kl_kind=hp.reward_kl_estimator)
         values = self.critic(mb.input_ids, mb.attention_mask, mask)  # (B, T)
         v_loss = aggregate(value_loss(values, mb.values, mb.returns, clip_range=hp.value_clip), mask,
                            hp.loss_aggregation, max_len=self.sampling.max_new_tokens)
         metrics.update(policy_loss=policy_loss, value_loss=v_loss,
                        explained_variance=explained_variance(values.detach(), mb.returns, mask),
                        value_mean=aggregate(values.detach(), mask, "token"))
+        if self._penalised:  # eq 19's d: the last forward of the update (later steps overwrite earlier ones)
+            self.record(penalty_kl=float(metrics["approx_kl_old"]), penalty_beta=self.penalty_beta)
         loss = policy_loss + hp.vf_coef * v_loss
         return LossOutput(loss, {k: v.detach() for k, v in metrics.items()})

@@ -70,6 +70,25 @@ def as_examples(rows: list[dict[str, Any]], *, allow_unpaired: bool, who: str) -
     raise ValueError(f"{who}: every row of a batch must be {kinds}; row {bad} of the batch has {sorted(rows[bad])}")
 
 
+def mismatched(ex: Examples) -> tuple[list[Prompt], list[str]]:
+    """KTO's KL pairs (arXiv:2402.01306 sec 4.1): each prompt with the completion of the next row's prompt.
+
+    Pairs are shifted within each half (chosen, rejected) so that no prompt meets its own completion.
+
+    Raises:
+        ValueError: Fewer than two prompts in the batch (z0 would be the batch's own log-ratio).
+    """
+    halves = 2 if ex.paired else 1
+    n = len(ex.prompts) // halves
+    if n < 2:
+        raise ValueError("KTO: z0 comes from mismatched pairs and needs batches of >= 2 rows; raise batch_size")
+    completions = []
+    for h in range(halves):
+        part = ex.completions[h * n : (h + 1) * n]
+        completions += part[1:] + part[:1]
+    return list(ex.prompts), completions
+
+
 class _Spec(NamedTuple):
     reference: bool  # needs the frozen reference model
     unpaired: bool  # accepts unpaired rows
@@ -99,8 +118,9 @@ def reward_metrics(out: PreferenceLoss, paired: bool) -> dict[str, Tensor]:
 class OfflinePreferenceModule(L.LightningModule):
     """Offline preference optimisation with automatic optimisation.
 
-    Deviations: IPO uses summed (not length-averaged) log-probabilities, as eq 71 is written; KTO takes its
-    reference point z0 from the batch's own log-ratios rather than from mismatched pairs, saving a forward.
+    Deviation: IPO uses summed (not length-averaged) log-probabilities, as eq 71 is written. KTO takes its
+    reference point z0 from mismatched pairs as the paper does (:func:`mismatched`; a no-grad forward of both
+    models per batch, which needs batches of at least two prompts).
 
     Args:
         policy: The model being trained; a frozen copy is the reference (losses that need one).
@@ -137,8 +157,14 @@ class OfflinePreferenceModule(L.LightningModule):
 
     # ------------------------------------------------------------------ forward helpers
     @torch.no_grad()
-    def reference_logps(self, prompts: list[Prompt], completions: list[str]) -> Tensor:
-        """Summed reference log-probs (B,), from the cache or one reference forward of the missing rows."""
+    def reference_logps(self, prompts: list[Prompt], completions: list[str], cache: bool = True) -> Tensor:
+        """Summed reference log-probs (B,), from the cache or one reference forward of the missing rows.
+
+        ``cache=False`` (KTO's mismatched pairs, new every batch) neither reads nor grows the cache.
+        """
+        if not cache:
+            ids, mask, comp = (x.to(self.device) for x in self.policy.encode_pairs(prompts, completions))
+            return self.policy.reference_logprobs(ids, mask, comp).sum(-1)
         keys = [(p if isinstance(p, str) else json.dumps(p, sort_keys=True), c) for p, c in zip(prompts, completions)]
         todo: dict[tuple[str, str], int] = {}  # missing key -> its first row
         for i, k in enumerate(keys):
@@ -156,8 +182,18 @@ class OfflinePreferenceModule(L.LightningModule):
         ex = as_examples(rows, allow_unpaired=self._spec.unpaired, who=f"{type(self).__name__}({self.loss_name})")
         logps, counts = sequence_logps(self.policy, ex.prompts, ex.completions)
         ref = self.reference_logps(ex.prompts, ex.completions) if self._spec.reference else None
-        out = self._spec.call(self._loss_fn, logps, counts, ref, ex.desirable.to(logps.device), self._loss_args)
+        kw = self._loss_args
+        if self.loss_name == "kto":
+            kw = {**kw, **self.kto_reference_point(ex)}
+        out = self._spec.call(self._loss_fn, logps, counts, ref, ex.desirable.to(logps.device), kw)
         return out, ex, logps
+
+    @torch.no_grad()
+    def kto_reference_point(self, ex: Examples) -> dict[str, Tensor]:
+        """``kl_logps`` and ``ref_kl_logps`` of the mismatched pairs (x_i, y_j) whose mean log-ratio is z0."""
+        prompts, completions = mismatched(ex)
+        logps, _ = sequence_logps(self.policy, prompts, completions)
+        return {"kl_logps": logps, "ref_kl_logps": self.reference_logps(prompts, completions, cache=False)}
 
     def preference_loss(self, rows: list[dict[str, Any]]) -> PreferenceLoss:
         """The configured loss on a batch of rows (paired, or unpaired for KTO)."""

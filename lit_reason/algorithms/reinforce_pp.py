@@ -24,6 +24,7 @@ from lit_reason.advantages.pg_variants import (
 )
 from lit_reason.algorithms.base import Targets
 from lit_reason.algorithms.grpo import GRPO
+from lit_reason.algorithms.guards import kl_errors
 from lit_reason.losses import kl_penalty
 from lit_reason.rollout import Rollout
 
@@ -36,14 +37,21 @@ class REINFORCEPlusPlus(GRPO):
     Args:
         baseline: ``none`` (KL in the reward, eq 3) or ``group_mean`` (KL in the loss).
         gamma: Discount of the reward-to-go (``baseline: none``), in [0, 1].
-        kl_estimator: Per-token KL estimator (``k1`` is the paper's ``log pi_old / pi_ref``).
+        kl_estimator: Per-token KL estimator; default ``k1`` in the reward (the paper's ``log pi_old / pi_ref``)
+            and ``k2`` in the loss (``group_mean``, as OpenRLHF recommends; k1 there is rejected).
         **kwargs: Everything of :class:`GRPO` and :class:`OnPolicyModule`.
     """
 
+    kl_in_loss = False  # the class default (baseline none); group_mean sets it True below
+
     def __init__(
-        self, *args: Any, baseline: str = "none", gamma: float = 1.0, kl_estimator: str = "k1", **kwargs: Any
+        self, *args: Any, baseline: str = "none", gamma: float = 1.0, kl_estimator: str | None = None,
+        **kwargs: Any,
     ) -> None:
+        kl_estimator = kl_estimator or ("k2" if baseline == "group_mean" else "k1")
         super().__init__(*args, kl_estimator=kl_estimator, **kwargs)
+        if baseline == "group_mean" and kl_errors(kl_estimator, in_loss=True):  # k1 in a loss does nothing
+            raise ValueError("REINFORCEPlusPlus: " + kl_errors(kl_estimator, in_loss=True)[0])
         if self.hparams.sample_weight is not None or self.hparams.strata is not None:
             raise ValueError("REINFORCEPlusPlus: sample_weight and strata are GRPO advantage variants; its own "
                              "advantage ignores them")
@@ -51,6 +59,7 @@ class REINFORCEPlusPlus(GRPO):
             raise ValueError(f"REINFORCEPlusPlus: baseline must be one of {BASELINES} and gamma in [0, 1], got "
                              f"{baseline!r}, {gamma}")
         self.save_hyperparameters(ignore=["policy"])
+        self.hparams.kl_estimator = kl_estimator  # the resolved default, not None
         self.kl_in_loss = baseline == "group_mean"
 
     def advantages(self, rollout: Rollout) -> Targets:

@@ -8,7 +8,19 @@ from lit_reason.losses.aggregate import (
     sequence_mean,
     token_mean,
 )
-from lit_reason.losses.kl import KL_ESTIMATORS, full_kl, kl_k1, kl_k2, kl_k3, kl_penalty, resolve_kl
+from lit_reason.losses.kl import (
+    KL_ESTIMATORS,
+    LOSS_KL_ESTIMATORS,
+    REWARD_KL_ESTIMATORS,
+    check_loss_estimator,
+    check_reward_estimator,
+    full_kl,
+    kl_k1,
+    kl_k2,
+    kl_k3,
+    kl_penalty,
+    resolve_kl,
+)
 from lit_reason.losses.policy import (
     POLICY_LOSSES,
     approx_kl,
@@ -62,6 +74,10 @@ __all__ = [
     "spin_loss",
     "AGGREGATIONS",
     "KL_ESTIMATORS",
+    "LOSS_KL_ESTIMATORS",
+    "REWARD_KL_ESTIMATORS",
+    "check_loss_estimator",
+    "check_reward_estimator",
     "POLICY_LOSSES",
     "aggregate",
     "approx_kl",

@@ -10,6 +10,17 @@ http://joschu.net/blog/kl-approx.html):
   arXiv:2402.03300, eq. 4).
 
 ``full_kl`` is the exact per-token KL of eq. 128, summed over the vocabulary.
+
+Which estimator is valid where (exact expectations over a categorical, tests/losses/test_kl_gradients.py):
+
+- In the **loss** (differentiated through ``logp``, tokens sampled from pi): ``E[grad k1] = E[grad log pi] = 0``,
+  so k1 penalises nothing and is rejected (:func:`check_loss_estimator`); ``E[grad k2] = grad KL(pi || ref)``;
+  ``E[grad k3] = grad KL(ref || pi)`` (GRPO's choice); ``full`` (eq. 128) differentiates the exact KL.
+- In the **reward** (a detached per-token reward ``-beta * k``, reaching the policy through the
+  score-function gradient ``E[k * grad log pi]``): k1 gives ``grad KL(pi || ref)``, the PPO default of
+  InstructGPT, TRL, OpenRLHF and verl; k3 gives ``grad KL(pi || ref) - grad KL(ref || pi)``, which cancels
+  to first order near the reference (a penalty that barely acts), so it only warns
+  (:func:`check_reward_estimator`).
 """
 
 from __future__ import annotations
@@ -42,6 +53,38 @@ def kl_k3(logp: Tensor, ref_logp: Tensor) -> Tensor:
 
 
 KL_ESTIMATORS = {"k1": kl_k1, "k2": kl_k2, "k3": kl_k3}
+LOSS_KL_ESTIMATORS = ("k2", "k3", "full")  # "full": eq. 128 over the vocabulary, from logits (:func:`full_kl`)
+REWARD_KL_ESTIMATORS = ("k1", "k2", "k3")
+
+
+def check_loss_estimator(kind: str, *, option: str = "kl_estimator") -> None:
+    """Raise unless ``kind`` is an estimator whose gradient in the loss is a KL's (module docstring).
+
+    Raises:
+        ValueError: ``k1`` (zero expected gradient) or an unknown name; the message names ``option``.
+    """
+    if kind == "k1":
+        raise ValueError(
+            f"{option}='k1' in the loss has zero expected gradient (E_pi[grad log pi] = 0) and penalises "
+            "nothing; use 'k2' (grad KL(pi||ref)), 'k3' (grad KL(ref||pi)) or 'full' (eq. 128), or put k1 in "
+            "the reward (PPO's reward_kl_estimator)"
+        )
+    if kind not in LOSS_KL_ESTIMATORS:
+        raise ValueError(f"{option} must be one of {list(LOSS_KL_ESTIMATORS)}, got {kind!r}")
+
+
+def check_reward_estimator(kind: str, *, option: str = "reward_kl_estimator") -> str | None:
+    """Validate a reward-side estimator; returns a warning for one whose policy gradient is not a KL's.
+
+    Raises:
+        ValueError: An unknown name; the message names ``option``.
+    """
+    if kind not in REWARD_KL_ESTIMATORS:
+        raise ValueError(f"{option} must be one of {list(REWARD_KL_ESTIMATORS)}, got {kind!r}")
+    if kind == "k1":
+        return None
+    return (f"{option}={kind!r}: as a reward its expected policy gradient is not grad KL(pi||ref) (k3: grad "
+            "KL(pi||ref) - grad KL(ref||pi), ~0 near the reference); 'k1' is the unbiased choice")
 
 
 def resolve_kl(kind: str):

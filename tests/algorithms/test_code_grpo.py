@@ -52,6 +52,7 @@ def test_every_reference_completion_passes(reward):
     assert scores == [1.0] * 8
 
 
+@pytest.mark.behaviour
 def test_grpo_with_the_sandbox_reward_raises_pass_at_1(sft_policy, reward):
     start = pass_at_1(sft_policy, reward)
     L.seed_everything(0, verbose=False)

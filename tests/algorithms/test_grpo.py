@@ -46,6 +46,7 @@ def fit(module, steps, callbacks=(), ckpt_path=None, **trainer_kw):
     return trainer
 
 
+@pytest.mark.behaviour
 def test_reward_rises_in_20_steps():
     rec = Record()
     fit(make_grpo(), 20, [rec])

@@ -13,7 +13,7 @@ from lit_reason.algorithms.base import OnPolicyModule, Targets
 from lit_reason.rollout import Rollout
 
 HOOKS = {"__init__", "collect", "group_sizes", "select", "annotate", "advantages", "loss"}
-SETTINGS = {"checkpointed", "keep_together"}  # documented class attributes of the base
+SETTINGS = {"checkpointed", "keep_together", "kl_in_loss"}  # documented class attributes of the base
 
 
 def _subclasses(cls: type) -> set[type]:

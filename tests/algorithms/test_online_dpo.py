@@ -131,6 +131,7 @@ def val_accuracy(policy: Policy) -> dict[str, float]:
     return {k: float(v) for k, v in m.items()}
 
 
+@pytest.mark.behaviour
 def test_online_dpo_raises_validation_accuracy(sft_policy):
     start = val_accuracy(sft_policy)
     L.seed_everything(0, verbose=False)

@@ -59,6 +59,7 @@ def train(cls, start: Policy, steps: int = 150, callbacks=(), **kw):
     return module
 
 
+@pytest.mark.behaviour
 @pytest.mark.parametrize("cls", [REINFORCE, RLOO], ids=["reinforce", "rloo"])
 def test_reinforce_family_raises_validation_accuracy(sft_policy, cls):
     start_policy, start = sft_policy
@@ -68,6 +69,7 @@ def test_reinforce_family_raises_validation_accuracy(sft_policy, cls):
     assert end["val/accuracy_sampled"] > start["val/accuracy_sampled"] + 0.1, (start, end)
 
 
+@pytest.mark.behaviour
 def test_ppo_raises_accuracy_and_fits_its_critic(sft_policy):
     start_policy, start = sft_policy
     rec = Record("train/value_loss", "train/explained_variance", "train/reward")

@@ -76,6 +76,7 @@ def test_one_update_moves_log_probs_along_the_advantages(name):
         assert 0 < out.metrics["cov_selected_frac"] <= 0.2 + 1e-6 and "entropy_cov" in out.metrics
 
 
+@pytest.mark.behaviour
 def test_entropy_bonus_raises_the_entropy():
     # advantages all 0: the only gradient is the entropy bonus, and one step must raise the entropy
     module = make(entropy_coef=1.0)

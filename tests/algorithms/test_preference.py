@@ -56,6 +56,7 @@ def train(cls, start, steps=100, rows=TRAIN, callbacks=(), **kw):
     return module, before, validate(module)
 
 
+@pytest.mark.behaviour
 def test_dpo_raises_heldout_margin_and_preference_accuracy(sft_policy):
     _, before, after = train(DPO, sft_policy)
     print("DPO before", before, "\nDPO after", after)
@@ -67,6 +68,7 @@ def test_dpo_raises_heldout_margin_and_preference_accuracy(sft_policy):
     assert after["val/loss"] < before["val/loss"] - 0.05, (before, after)
 
 
+@pytest.mark.behaviour
 @pytest.mark.parametrize(
     "cls, rows",
     [(IPO, TRAIN), (SimPO, TRAIN), (ORPO, TRAIN), (KTO, unpair(TRAIN))],
@@ -175,3 +177,32 @@ def test_bad_configuration_and_rows_fail_clearly(tiny_policy):
         DPO(tiny_policy, beta=-1.0)
     with pytest.raises(ValueError, match=r"DPO\(dpo\): every row .* row 0 of the batch has \['answer', 'completion'"):
         DPO(tiny_policy).preference_loss(unpair(TRAIN[:2]))
+
+
+def test_kto_reference_point_comes_from_mismatched_pairs(sft_policy):
+    from lit_reason.algorithms.preference import mismatched
+    from lit_reason.losses import kto_loss
+
+    rows = TRAIN[:3]
+    ex = as_examples(rows, allow_unpaired=True, who="test")
+    prompts, completions = mismatched(ex)
+    # each prompt meets the next row's completion, within the chosen half and within the rejected half
+    assert prompts == ex.prompts
+    assert completions == [r["chosen"] for r in rows[1:] + rows[:1]] + [r["rejected"] for r in rows[1:] + rows[:1]]
+    # beta 1 and unequal weights: a z0 shift moves the loss (at beta 0.1 the two halves nearly cancel it)
+    kw = {"beta": 1.0, "desirable_weight": 1.0, "undesirable_weight": 0.5}
+    module = KTO(copy.deepcopy(sft_policy), verifier=None, **kw)
+    with torch.no_grad():
+        for p in module.policy.parameters():  # move the policy off its reference, so that z0 > 0
+            p.add_(0.1 * torch.randn_like(p))
+        out = module.preference_loss(rows)
+        logps = sequence_logps(module.policy, ex.prompts, ex.completions)[0]
+        ref = sequence_logps(module.policy.reference, ex.prompts, ex.completions)[0]
+        kl = sequence_logps(module.policy, prompts, completions)[0]
+        ref_kl = sequence_logps(module.policy.reference, prompts, completions)[0]
+    expected = kto_loss(logps, ref, ex.desirable, kl_logps=kl, ref_kl_logps=ref_kl, **kw)
+    assert_close(out.loss, expected.loss, atol=1e-5, rtol=1e-5)
+    # the batch's own log-ratios (the old shortcut) give another z0 and another loss
+    assert (kto_loss(logps, ref, ex.desirable, **kw).loss - expected.loss).abs() > 1e-3
+    with pytest.raises(ValueError, match="batches of >= 2 rows"):
+        module.preference_loss(TRAIN[:1])

@@ -64,6 +64,7 @@ def run(start: Policy, tmp_path, iterations: int = 1, rows=GROW, **kw) -> SelfTr
     return module
 
 
+@pytest.mark.behaviour
 @pytest.mark.parametrize(
     "name, filt, epochs",
     # RAFT keeps one sample per prompt (fewer rows than the others), so it gets more SFT passes
@@ -145,6 +146,7 @@ def test_rest_em_fine_tunes_each_iteration_from_the_base_weights(sft_policy, tmp
     assert any(not torch.allclose(pa, pc) for pa, pc in zip(a.policy.parameters(), c.policy.parameters()))
 
 
+@pytest.mark.behaviour
 def test_teacher_grows_and_student_learns(sft_policy, tmp_path):
     teacher = copy.deepcopy(sft_policy[0])  # the module freezes its teacher in place
     L.seed_everything(1, verbose=False)

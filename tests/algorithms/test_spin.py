@@ -78,6 +78,7 @@ def val_accuracy(policy: Policy) -> dict[str, float]:
     return {k: float(v) for k, v in m.items()}
 
 
+@pytest.mark.behaviour
 def test_spin_raises_validation_accuracy(sft_policy):
     start = val_accuracy(sft_policy)
     L.seed_everything(0, verbose=False)

@@ -37,6 +37,7 @@ def sft_policy(sft_start):
     return sft_start(TRAIN)
 
 
+@pytest.mark.behaviour
 def test_verifier_beats_chance_and_filters_what_it_admits(sft_policy, tmp_path):
     L.seed_everything(0, verbose=False)
     module = VSTaR(sft_policy, sampling=SamplingParams(n=8, max_new_tokens=4), verifier_lr=1e-3, verifier_epochs=2,

@@ -77,7 +77,7 @@ def test_validation_file_needs_tests_not_an_answer(tmp_path):
 
 
 def test_saved_datasets_directory_with_a_split(tmp_path):
-    datasets = pytest.importorskip("datasets")
+    import datasets  # a test dependency (the test extra): never skipped
     path = str(tmp_path / "mbpp_ds")
     datasets.DatasetDict({"test": datasets.Dataset.from_list([MBPP, MBPP])}).save_to_disk(path)
     rows = _dm(f"{path}@test").train_rows

@@ -104,7 +104,7 @@ def test_unparseable_files_and_empty_files(tmp_path):
 
 
 def test_saved_dataset_dict_needs_a_split_when_several(tmp_path):
-    datasets = pytest.importorskip("datasets")
+    import datasets  # a test dependency (the test extra): never skipped
     ds = datasets.DatasetDict(
         {
             "train": datasets.Dataset.from_list(GOOD[:1]),

@@ -172,7 +172,7 @@ def test_bad_row_fails_in_setup_before_any_training_step(tmp_path):
 
 
 def test_val_file_with_several_splits_needs_one(tmp_path):
-    datasets = pytest.importorskip("datasets")
+    import datasets  # a test dependency (the test extra): never skipped
     rows = [{"prompt": "1+1=", "answer": "2"}]
     path = str(tmp_path / "ds")
     datasets.DatasetDict(

@@ -150,10 +150,12 @@ def test_tiny_judge_from_a_directory_end_to_end(tiny_policy, tmp_path):
     bound = LLMJudge(tiny_policy)
     assert copy.deepcopy(bound).backend.policy is not tiny_policy  # a bound policy is copied like any attribute
     scores = judge(["1+2=", "3+4="], ["3", "8"])
-    assert len(scores) == 2 and all(s is None or 0.0 <= s <= 1.0 for s in scores)
-    replies = judge.replies(["1+2="], ["3"])
-    assert replies[0].startswith("Score:") and parse_score(replies[0], 0, 5) == (
-        None if scores[0] is None else scores[0] * 5)
+    replies = judge.replies(["1+2=", "3+4="], ["3", "8"])
+    # each score is its own reply's parsed score on the 0-5 scale, normalised (None where none parses)
+    for score, reply in zip(scores, replies, strict=True):
+        assert reply.startswith("Score:")
+        parsed = parse_score(reply, 0, 5)
+        assert score == (None if parsed is None else pytest.approx(parsed / 5))
 
 
 def test_expected_score_is_eq_33_on_the_tiny_model(tiny_policy):
