@@ -60,13 +60,14 @@ class CodePromptDataModule(PromptDataModule):
     ) -> None:
         if synthetic is not None and arithmetic is not None:
             raise ValueError("CodePromptDataModule: give one of synthetic and arithmetic")
-        super().__init__(*args, synthetic=synthetic or arithmetic, **kwargs)
         if mbpp_template is not None:
             try:
                 mbpp_template.format(prompt="p", tests="t")
             except (KeyError, IndexError, ValueError) as e:
                 raise ValueError(f"CodePromptDataModule.mbpp_template {mbpp_template!r} is not a format string "
                                  f"of {{prompt}} and {{tests}} ({e}); write literal braces as {{{{}}}}") from None
+        # Checked before the parent looks at the files: an option error needs no data on disk.
+        super().__init__(*args, synthetic=synthetic or arithmetic, **kwargs)
         self.mbpp_template = mbpp_template
 
     @staticmethod

@@ -90,7 +90,8 @@ def _is_bare(s: str) -> bool:
     words = _prose_runs(s)
     if not words:
         return True
-    return len(s.split()) <= 2 and not any(c.isdigit() for c in s)
+    # One or two words can be a text answer ("Evelyn", "New York"); a function word makes them prose ("no idea").
+    return len(s.split()) <= 2 and not any(c.isdigit() for c in s) and not any(w.lower() in _PROSE_RUNS for w in words)
 
 
 def _is_prose_span(content: str) -> bool:
