@@ -97,7 +97,7 @@ class LogRecorder:
         self.sampler, self.verifier, self.hparams = SAMPLER, verifier, AttributeDict(hparams)
         self.logged: dict[str, float] = {}
 
-    def log_dict(self, metrics, batch_size):
+    def log_dict(self, metrics, batch_size, sync_dist=False):
         self.logged.update({k: float(v) for k, v in metrics.items()})
 
     def log(self, name, value, **kw):
