@@ -25,7 +25,8 @@ def test_scripted_stream_signals():
 
 def test_unparsed_fraction_of_high_reward_samples():
     cb = RewardHackingMonitor(high_reward=1.0)
-    completions = ["\\boxed{3}", "no answer here", "The answer is 4", "garbage"]
+    # A one-word completion is a text answer to the math extractor ("Evelyn"), so the unparseable ones are prose.
+    completions = ["\\boxed{3}", "no answer here", "The answer is 4", "I am not sure"]
     # high-reward samples: 0, 1, 3 (reward >= 1); unparseable among them: 1 and 3 -> 2/3
     assert cb.unparsed_fraction(completions, [1.0, 1.5, 0.0, 1.0]) == pytest.approx(2 / 3, abs=1e-12)
     assert cb.unparsed_fraction(completions, [0.0] * 4) is None
@@ -34,7 +35,7 @@ def test_unparsed_fraction_of_high_reward_samples():
 def test_hook_on_plain_module_counts_and_logs():
     cb = RewardHackingMonitor(warmup=1, max_unparsed_frac=0.2)
     module = ScriptedModule([])
-    module.last_iteration = IterationRecord(1, rollout([0, 0], [1.0, 1.0], completions=["x", "\\boxed{2}"]))
+    module.last_iteration = IterationRecord(1, rollout([0, 0], [1.0, 1.0], completions=["I give up", "\\boxed{2}"]))
     logged = {}
     module.log_dict = lambda d, **kw: logged.update(d)
     trainer = SimpleNamespace(training=True, sanity_checking=False,
