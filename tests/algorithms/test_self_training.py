@@ -15,6 +15,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
+import lit_reason.algorithms.self_training as self_training_module
 from lit_reason.algorithms.evaluation import accuracy_metrics
 from lit_reason.algorithms.filters import (
     CorrectDedup,
@@ -128,8 +129,11 @@ def test_malformed_iteration_file_names_file_and_line(tmp_path):
         read_samples(str(path))
 
 
-def test_rest_em_fine_tunes_each_iteration_from_the_base_weights(sft_policy, tmp_path):
+def test_rest_em_fine_tunes_each_iteration_from_the_base_weights(sft_policy, tmp_path, monkeypatch):
     start_policy, _ = sft_policy
+    # The iteration files below are written by hand, without the key of the config that grew them: read them as
+    # they are, so that no sampling enters the comparison.
+    monkeypatch.setattr(self_training_module, "read_current_samples", lambda path, key: read_samples(path))
     # one row, one step per iteration: no shuffling order to differ between the runs
     rows = [{"index": 0, "prompt": "3+4=", "completion": "9", "reward": 1.0, "correct": True}]
     for d in ("a", "b"):
