@@ -69,21 +69,23 @@ PLAIN_FORMS = [
 FORMS_PER_CASE = 2
 
 
-def rows() -> list[dict]:
-    rng = random.Random(1702)
+def rows(cases=CASES, plain_cases=PLAIN_CASES, model_outputs=MODEL_OUTPUTS, sources=SOURCES,
+         seed: int = 1702) -> list[dict]:
+    """Every case in ``FORMS_PER_CASE`` surface forms drawn with ``seed``, then the whole outputs."""
+    rng = random.Random(seed)
     out: list[dict] = []
 
     def add(kind: str, completion: str, gold: str, label: bool, contested: bool, form: str) -> None:
         out.append({"id": len(out), "completion": completion, "gold": gold, "label": label,
-                    "contested": contested, "kind": kind, "form": form, "source": SOURCES[kind]})
+                    "contested": contested, "kind": kind, "form": form, "source": sources[kind]})
 
-    for table, forms in ((CASES, LATEX_FORMS), (PLAIN_CASES, PLAIN_FORMS)):
+    for table, forms in ((cases, LATEX_FORMS), (plain_cases, PLAIN_FORMS)):
         for kind, cases in table.items():
             for answer, gold, label, contested in cases:
                 for form in rng.sample(forms, FORMS_PER_CASE):
                     text = form.format(a=answer, p=rng.choice(PREFIXES))
                     add(kind, text, gold, label, contested, form.replace("{p}", "<solution>"))
-    for completion, gold, label, contested in MODEL_OUTPUTS:
+    for completion, gold, label, contested in model_outputs:
         add("model_output", completion, gold, label, contested, "as written")
     return out
 
