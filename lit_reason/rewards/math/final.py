@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["unmarked_answers", "math_spans"]
+__all__ = ["unmarked_answers", "math_spans", "is_bare_answer"]
 
 _MAX_BARE_CHARS = 200
 _JOIN_RE = re.compile(r"\s*(?:,|,?\s*\b(and|or)\b)\s*", re.IGNORECASE)
@@ -37,12 +37,18 @@ _MATH_RUNS = frozenset(
 )
 # Short English words: a two-letter run outside this list is a product of variables (xy, ab).
 _PROSE_RUNS = frozenset("is it so we be as at by if in of on to an am do no he me my us up".split())
+# Unit abbreviations a number may be glued to (12cm, 1,000.99m², 3h), unlike a letter of a word (4b, 9A).
+_GLUED_UNITS = r"(?:cm|mm|km|kg|mg|ml|mph|ft|lb|m|g|s|h)(?:\u00b2|\u00b3|\^\d)?(?![A-Za-z\d])"
 # A number that stands alone: not glued to a letter, digit, LaTeX group or sub/superscript on
 # either side; thousands grouped by commas or by single spaces; an optional percent after it.
 _STANDALONE_RE = re.compile(
     r"(?<![\w.\\^_{}/])[-+]?(?:\d{1,3}(?:,\d{3})+(?![\d,])|\d{1,3}(?: \d{3})+(?![\d ]\d)|\d+)(?:\.\d+)?"
-    r"(?:\s*/\s*\d+)?(?![\w^_{}]|\.\d)(?:\s*(?:\\?%|percent\b|pct\b))?"
+    r"(?:\s*/\s*\d+)?(?:(?![\w^_{}]|\.\d)|(?=" + _GLUED_UNITS + r"))(?:\s*(?:\\?%|percent\b|pct\b))?"
 )
+
+
+_LONE_LETTER_RE = re.compile(r"\s*[A-Za-z]\s*")
+_APPROX_RE = re.compile(r"(?:\u2248|\\approx|~)\s*[-+]?[\d.,]+")
 
 
 def math_spans(text: str) -> list[tuple[int, int, str]]:
@@ -84,7 +90,8 @@ def _prose_runs(s: str) -> list[str]:
     return [w for w in _LETTERS_RE.findall(s) if w.lower() in _PROSE_RUNS or (len(w) > 2 and w.lower() not in _MATH_RUNS)]
 
 
-def _is_bare(s: str) -> bool:
+def is_bare_answer(s: str) -> bool:
+    """Whether a text is only an answer: one line with no prose word, or one or two words with no digit."""
     if len(s) > _MAX_BARE_CHARS or ("\n" in s and "\\begin" not in s):
         return False
     words = _prose_runs(s)
@@ -147,8 +154,12 @@ def unmarked_answers(section: str) -> list[str]:
     if cut and cut.group(1).strip():
         return [cut.group(1).strip()]
     spans = [sp for sp in math_spans(s) if not (s[sp[0]] == "$" and s[sp[0] + 1] != "$" and _is_prose_span(sp[2]))]
-    if not spans and _is_bare(s):
+    if not spans and is_bare_answer(s):
         return [s]
+    outside = "".join(s[a:b] for a, b in zip([0] + [e for _, e, _ in spans], [b for b, _, _ in spans] + [len(s)]))
+    if re.search(r"\d", outside):
+        # "of $n$ is 34", "19 points in the domain of $f$": a lone variable names what the number answers.
+        spans = [sp for sp in spans if not _LONE_LETTER_RE.fullmatch(sp[2])]
     masked, last_end = s, 0
     for start, end, _ in spans:
         masked = masked[:start] + " " * (end - start) + masked[end:]
@@ -157,5 +168,5 @@ def unmarked_answers(section: str) -> list[str]:
         run = _final_run(s, spans)
         if run:
             return run
-    number = _last_number(masked)
+    number = _last_number(_APPROX_RE.sub(" ", masked))  # "x = 1/3 ≈ 0.333": the exact value answers
     return [number] if number else []
