@@ -33,7 +33,8 @@ _LETTERS_RE = re.compile(r"[A-Za-z]{2,}")
 # Letter runs that may stand in a bare answer: connectives, function names, unit abbreviations.
 _MATH_RUNS = frozenset(
     "or and pm mp mod gcd lcm sin cos tan cot sec csc log ln exp max min lim det "
-    "cm mm km kg mg ml ft lb oz mph hr sec deg pct".split()
+    "cm mm km kg mg ml ft lb oz mph hr sec deg pct sqrt cbrt arcsin arccos arctan sinh cosh tanh "
+    "abs infty inf infinity".split()
 )
 # Short English words: a two-letter run outside this list is a product of variables (xy, ab).
 _PROSE_RUNS = frozenset("is it so we be as at by if in of on to an am do no he me my us up".split())
@@ -42,13 +43,21 @@ _GLUED_UNITS = r"(?:cm|mm|km|kg|mg|ml|mph|ft|lb|m|g|s|h)(?:\u00b2|\u00b3|\^\d)?(
 # A number that stands alone: not glued to a letter, digit, LaTeX group or sub/superscript on
 # either side; thousands grouped by commas or by single spaces; an optional percent after it.
 _STANDALONE_RE = re.compile(
-    r"(?<![\w.\\^_{}/])[-+]?(?:\d{1,3}(?:,\d{3})+(?![\d,])|\d{1,3}(?: \d{3})+(?![\d ]\d)|\d+)(?:\.\d+)?"
+    r"(?<![\w.\\^_{}/])[-+]?(?:\d+ \d+/\d+(?![\d/])|\d{1,3}(?:,\d{3})+(?![\d,])|\d{1,3}(?: \d{3})+(?![\d ]\d)|\d+)(?:\.\d+)?"
     r"(?:\s*/\s*\d+)?(?:(?![\w^_{}]|\.\d)|(?=" + _GLUED_UNITS + r"))(?:\s*(?:\\?%|percent\b|pct\b))?"
 )
 
 
+# Plain-text maths a chat model prints in prose: sqrt(2)/2, 4√2, 25π; "x = 3 or x = -1".
+_PLAIN_EXPR_RE = re.compile(
+    r"(?<![\w.\\])[-+]?(?:\d+(?:\.\d+)?\s*\*?\s*)?(?:\u221a\s*\(?\d+\)?|sqrt\s*\(\s*\d+\s*\)|\u03c0|pi(?![A-Za-z]))"
+    r"(?:\s*/\s*\d+)?"
+)
+_NUM = r"-?\d+(?:\.\d+)?(?:/\d+)?"
+_PLAIN_LIST_RE = re.compile(rf"\b([a-z])\s*=\s*{_NUM}(?:\s*(?:,|,?\s*\b(?:or|and)\b)\s*\1\s*=\s*{_NUM})+")
+_NO_SOLUTION_RE = re.compile(r"\bno (?:real )?solutions?\b", re.IGNORECASE)
 _LONE_LETTER_RE = re.compile(r"\s*[A-Za-z]\s*")
-_APPROX_RE = re.compile(r"(?:\u2248|\\approx|~)\s*[-+]?[\d.,]+")
+_APPROX_RE = re.compile(r"(?:\u2248|\\approx|~|\b(?:about|approximately|roughly)\b)\s*[-+]?[\d.,]+")
 
 
 def math_spans(text: str) -> list[tuple[int, int, str]]:
@@ -111,6 +120,14 @@ def _last_number(text: str) -> str | None:
     return numbers[-1].group(0).strip() if numbers else None
 
 
+def _last_plain(text: str) -> str | None:
+    """The last standalone number or plain expression, whichever ends last (an expression holding
+    the number wins)."""
+    found = [(m.end(), m.end() - m.start(), m.group(0).strip())
+             for regex in (_STANDALONE_RE, _PLAIN_EXPR_RE, _PLAIN_LIST_RE) for m in regex.finditer(text)]
+    return max(found)[2] if found else None
+
+
 def _final_run(s: str, spans: list[tuple[int, int, str]]) -> list[str]:
     """The last span, with the spans joined to it by "," / "and" / "or" when they are one answer.
 
@@ -168,5 +185,8 @@ def unmarked_answers(section: str) -> list[str]:
         run = _final_run(s, spans)
         if run:
             return run
-    number = _last_number(_APPROX_RE.sub(" ", masked))  # "x = 1/3 ≈ 0.333": the exact value answers
-    return [number] if number else []
+    # "x = 1/3 ≈ 0.333", "sqrt(2)/2, about 0.707": the exact value answers, unless it is all there is.
+    plain = _last_plain(_APPROX_RE.sub(lambda m: " " * len(m.group(0)), masked)) or _last_plain(masked)
+    if plain:
+        return [plain]
+    return ["no solution"] if not spans and _NO_SOLUTION_RE.search(s) else []

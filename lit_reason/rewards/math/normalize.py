@@ -25,7 +25,8 @@ _NOT_UNITS = frozenset(
 )
 _UNICODE = {
     "\u2212": "-", "\u2013": "-", "\u00d7": "\\times ", "\u00f7": "\\div ", "\u03c0": "\\pi ",
-    "\u2248": "\\approx ", "\u221e": "\\infty ", "\u2264": "\\le ", "\u2265": "\\ge ", "\u2260": "\\ne ", "\u221a": "\\sqrt",
+    "\u2248": "\\approx ", "\u2208": "\\in ", "\u00bd": "\\frac{1}{2}", "\u2153": "\\frac{1}{3}",
+    "\u2154": "\\frac{2}{3}", "\u00bc": "\\frac{1}{4}", "\u00be": "\\frac{3}{4}", "\u221e": "\\infty ", "\u2264": "\\le ", "\u2265": "\\ge ", "\u2260": "\\ne ", "\u221a": "\\sqrt",
     "\u00b7": "\\cdot ", "\u2009": " ", "\u202f": " ", "\u00a0": " ", "\u2205": "\\varnothing ",
     "\u222a": "\\cup ", "\u00b0": "^\\circ", "\u00b2": "^2", "\u00b3": "^3",
     "\u20ac": "", "\u00a3": "", "\u00a5": "",  # currency signs, like "\\$", are not part of the value
@@ -37,7 +38,9 @@ _BRACE_WORDS_RE = re.compile(r"\\lbrace(?![A-Za-z])|\\rbrace(?![A-Za-z])")
 _SIZING_RE = re.compile(r"\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big)(?![a-zA-Z])\s*")
 _FRAC_ALIAS_RE = re.compile(r"\\[dtc]frac(?![a-zA-Z])")
 _BINOM_ALIAS_RE = re.compile(r"\\[dt]binom(?![a-zA-Z])")
-_DEGREE_RE = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|\\degree\b|\^\s*\{\s*\\text\{\s*o\s*\}\s*\}")
+_DEGREE_RE = re.compile(
+    r"\^\s*\{?\s*\\circ\s*\}?|\\degree\b|\^\s*\{\s*\\text\{\s*o\s*\}\s*\}|(?<=\d)\^\s*(?:o|\{\s*o\s*\})(?![A-Za-z])"
+)
 _PERCENT_RE = re.compile(r"\\?%")
 _DOLLAR_RE = re.compile(r"\\\$|\$")
 _THOUSANDS_RE = re.compile(r"(?<![\d.])([1-9]\d{0,2})((?:(?:(?:\{,\}|,\\!|\\,)\s?|,|\\ |\s)\d{3})+)(?![\d,])")

@@ -99,3 +99,15 @@ def test_probe3_corpus_frozen_and_lit_reason_on_it(monkeypatch, capsys):
     assert stats["uncontested_agreement"] >= 0.985
     assert stats["wrongly_accepted"] <= 1
     assert "uncontested" in capsys.readouterr().out
+
+
+def test_probe4_corpus_frozen_and_lit_reason_on_it(monkeypatch):
+    bench = load_benchmark(monkeypatch)
+    rows = bench.load_pairs(bench.PROBE4)
+    assert len(rows) >= 140
+    assert {"plain_expression", "unicode_math", "latex_spacing", "convention"} <= {r["kind"] for r in rows}
+    verdicts, _ = bench.lit_reason_verdicts(rows)
+    stats = bench.summarize("lit-reason", verdicts, rows)
+    # Frozen before the plain-text, unicode and ^o fixes: 0.876 (120/137) uncontested then, 137/137 after.
+    assert stats["uncontested_agreement"] >= 0.985
+    assert stats["wrongly_accepted"] <= 1

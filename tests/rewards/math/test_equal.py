@@ -108,6 +108,10 @@ PAIRS = {
         ("(3, 3)", "(1, 1)", False), (r"(2,12) \cup (12,102)", r"(2, 12) \cup (12, 102)", True),
         (r"11,\! 111,\! 100", "11111100", True), (r"\boxed{5 \text{ cm}}", "5", True), ("(12,102)", "12102", False),
     ],
+    "plain_and_unicode_forms": [
+        ("90^o", "90", True), ("90^{o}", "90^\\circ", True), ("\u00bd", r"\frac12", True), ("x \u2208 [1, 3]", "[1,3]", True),
+        ("sqrt(2)/2", r"\frac{\sqrt2}{2}", True), ("91^o", "90", False), ("\u00bd", r"\frac13", False),
+    ],
     "large_integers_exact": [("1000001", "1000000", False), ("12345678", "12345679", False), ("100000000", "1e8", True)],
 }
 
