@@ -13,6 +13,7 @@ import re
 
 import sympy
 
+from lit_reason.rewards.math.choice import choices_equal
 from lit_reason.rewards.math.lex import FUNCTION_WORDS, ParseError
 from lit_reason.rewards.math.normalize import Normalized, normalize_answer, parse_plain_number
 from lit_reason.rewards.math.parse import parse_math
@@ -26,8 +27,8 @@ _MAX_ANSWER_CHARS = 5000
 _MATH_WORDS = frozenset(FUNCTION_WORDS) | {
     "pi", "or", "and", "infty", "inf", "infinity", "frac", "sqrt", "cdot", "times", "left", "right",
     "le", "leq", "ge", "geq", "ne", "neq", "in", "cup", "pm", "mp", "begin", "end", "pmatrix",
-    "bmatrix", "matrix", "mathbb", "varnothing", "emptyset", "binom", "div", "lt", "gt", "lfloor",
-    "rfloor", "lceil", "rceil", "approx", "boxed", "mathrm", "mathbf", "text", "operatorname",
+    "bmatrix", "vmatrix", "smallmatrix", "matrix", "array", "mathbb", "varnothing", "emptyset", "binom", "div",
+    "lt", "gt", "lfloor", "rfloor", "lceil", "rceil", "approx", "boxed", "mathrm", "mathbf", "text", "operatorname",
 }
 _SHORT_WORDS = frozenset("yes no odd even all none true false neither both".split())
 _WORD_RE = re.compile(r"\\?[A-Za-z]{2,}")
@@ -105,6 +106,18 @@ def _variants(v, norm: Normalized, other: Normalized) -> list:
     return out
 
 
+def _parse_prediction(text: str, gold_is_equation: bool):
+    """Parse a prediction; a chain the parser cannot read (``1 + 2 + \\cdots + 10 = 55``) is
+    read by its last right-hand side, the value it arrives at (math-verify's "last =" rule)."""
+    try:
+        return parse_math(text)
+    except ParseError:
+        head, sep, last = text.rpartition("=")
+        if not sep or gold_is_equation or not head.strip() or re.search(r"[<>]|\\[lg]e", text):
+            raise
+        return parse_math(last.strip())
+
+
 def symbolic_equal(pred: Normalized, gold: Normalized, tolerance: float) -> bool:
     """Compare two normalised answers with the parser and sympy (no time limit here).
 
@@ -119,7 +132,8 @@ def symbolic_equal(pred: Normalized, gold: Normalized, tolerance: float) -> bool
     if max(len(pred.text), len(gold.text)) > _MAX_SYMBOLIC_CHARS:
         return False
     try:
-        pv, gv = parse_math(pred.text), parse_math(gold.text)
+        gv = parse_math(gold.text)
+        pv = _parse_prediction(pred.text, "=" in gold.text)
     except ParseError:
         return False
     try:
@@ -169,6 +183,9 @@ def answers_equal(
         return False
     if p.text == g.text or p.text.replace(" ", "") == g.text.replace(" ", ""):
         return True
+    chosen = choices_equal(p.text, g.text)
+    if chosen is not None:
+        return chosen
     fast = _numbers_equal(p, g)
     if fast is not None:
         return fast

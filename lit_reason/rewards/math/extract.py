@@ -37,6 +37,7 @@ _PHRASE_RE = re.compile(
 _GSM_RE = re.compile(r"####\s*([^\n]+)")
 _CLAUSE_STOP_RE = re.compile(
     r",\s+(?:since|because|which|as|so|that|where|when|given|from|with|but|hence|thus|therefore)\b"
+    r"|\s+(?:since|because)\b"
     r"|\.\s|\.$|\n|;\s|\?|!(?!\d)",
     re.IGNORECASE,
 )

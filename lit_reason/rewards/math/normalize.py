@@ -46,8 +46,15 @@ _TEXT_CMD_RE = re.compile(
 )
 # Words separated by mandatory spaces: a nested "(word\s*)+" backtracks exponentially.
 _TRAILING_WORDS_RE = re.compile(
-    r"^(.*?[\d})\]])\s*([A-Za-z][A-Za-z.\-]*(?:\^\d)?(?:\s+[A-Za-z][A-Za-z.\-]*(?:\^\d)?)*)$"
+    r"^(.*?[\d})\]])\s*([A-Za-z][A-Za-z.\-]*(?:/[A-Za-z]+)?(?:\^\d)?"
+    r"(?:\s+[A-Za-z][A-Za-z.\-]*(?:/[A-Za-z]+)?(?:\^\d)?)*)$"
 )
+# 0.1\overline{6}, 0.\bar{3}, 0.\dot{3}: a repeating decimal, read as the fraction it is.
+_REPEATING_RE = re.compile(
+    r"(?<![\d.])(\d*)\.(\d*)\s*\\(?:overline|bar)\s*\{\s*(\d+)\s*\}|(?<![\d.])(\d*)\.(\d*)\s*\\(?:dot|bar)\s*\{?\s*(\d)\s*\}?"
+)
+_TRIG_RE = re.compile(r"\\(?:arc)?(?:sin|cos|tan|cot|sec|csc)(?![A-Za-z])")
+_DEGREE_ARG_RE = re.compile(r"(\d+(?:\.\d+)?)\s*\^\s*\{?\s*\\circ\s*\}?")
 _BASE_BRACES_RE = re.compile(r"(?<![\w}])((?=[0-9A-F]*\d)[0-9A-F]+)_\{(\d{1,2})\}")
 _NUMBER_RE = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 # One spelling per relation, so "x \\geq 5" and "x >= 5" meet on the string fast path.
@@ -146,9 +153,15 @@ def _strip_trailing_words(s: str) -> tuple[str, list[str]]:
     if not m:
         return s, []
     words = m.group(2).split()
-    if any(w.lower().strip(".") in _NOT_UNITS or len(w) < 2 for w in words):
+    if any(part.lower().strip(".") in _NOT_UNITS or len(w) < 2 for w in words for part in w.split("/")):
         return s, []
     return m.group(1), words
+
+
+def _repeating(m: re.Match) -> str:
+    whole, fixed, period = (m.group(1), m.group(2), m.group(3)) if m.group(3) else m.group(4, 5, 6)
+    value = Fraction(f"{whole or 0}.{fixed or 0}") + Fraction(int(period), (10 ** len(period) - 1) * 10 ** len(fixed))
+    return f"\\frac{{{value.numerator}}}{{{value.denominator}}}"
 
 
 def _join_thousands(m: re.Match) -> str:
@@ -191,6 +204,9 @@ def normalize_answer(raw: str) -> Normalized:
     s = _BRACE_WORDS_RE.sub(lambda m: "\\{" if m.group(0) == "\\lbrace" else "\\}", s)
     s = _RELATION_RE.sub(lambda m: _RELATIONS[m.group(0)] + " ", s)
     s = _BASE_BRACES_RE.sub(r"\1_\2", s)  # 204_{5} -> 204_5
+    s = _REPEATING_RE.sub(_repeating, s)
+    if _TRIG_RE.search(s):  # \sin 30^\circ: an angle in degrees inside a trig function is a value
+        s = _DEGREE_ARG_RE.sub(r"(\1 \\pi/180)", s)
     s = _thousands(s)
     s = _SPACING_RE.sub(" ", s)
     s, units = _unwrap_text_commands(s)

@@ -68,3 +68,19 @@ def test_lit_reason_on_the_frozen_wild_corpus(monkeypatch, capsys):
     assert stats["uncontested_agreement"] >= 0.985
     assert stats["wrongly_accepted"] <= 1
     assert "uncontested" in capsys.readouterr().out
+
+
+def test_probe2_corpus_frozen_and_lit_reason_on_it(monkeypatch, capsys):
+    bench = load_benchmark(monkeypatch)
+    rows = bench.load_pairs(bench.PROBE2)
+    assert len(rows) >= 400
+    assert all(r["source"] and r["kind"] and isinstance(r["contested"], bool) for r in rows)
+    assert {"choice", "repeating_decimal", "function_value", "conjunction", "hard_negative"} <= {r["kind"] for r in rows}
+    assert not any(r["label"] for r in rows if r["kind"] == "hard_negative" and not r["contested"])
+    verdicts, _ = bench.lit_reason_verdicts(rows)
+    stats = bench.summarize("lit-reason", verdicts, rows)
+    # Frozen in 5b0250e before the grading changes: 0.918 (494/538) uncontested, 0 wrong accepts then;
+    # 538/538 after the choice, repeating-decimal, inverse-trig, slash-unit and chain fixes.
+    assert stats["uncontested_agreement"] >= 0.985
+    assert stats["wrongly_accepted"] <= 1
+    assert "uncontested" in capsys.readouterr().out

@@ -69,6 +69,24 @@ PAIRS = {
         (r"$\frac13.$", r"\frac{1}{3}", True), (r"\frac{1}{3},", r"\frac13", True), (r"$2\sqrt{3};$", r"\sqrt{12}", True),
         (r"$\frac13.$", r"\frac14", False),
     ],
+    "choice_letters": [
+        ("(C) 12", "C", True), (r"(D)\frac{3}{4}", "D", True), ("C) 12", "(C)", True), ("B. 3/4", "B", True),
+        ("Option C", "C", True), ("(A) 7", "B", False), ("C", "(D)", False), ("12", "C", False),
+    ],
+    "repeating_decimals": [
+        (r"0.\overline{3}", r"\frac13", True), (r"0.1\overline{6}", r"\frac16", True),
+        (r"1.\overline{27}", r"\frac{14}{11}", True), (r"0.\dot{3}", r"\frac13", True),
+        (r"0.\overline{3}", "0.3", False), (r"0.\overline{12}", r"\frac{12}{100}", False),
+    ],
+    "inverse_trig_and_degrees_in_trig": [
+        (r"\tan^{-1}(1)", r"\frac{\pi}{4}", True), (r"\cos^{-1}(0)", r"\frac{\pi}{2}", True),
+        (r"\sin 30^\circ", r"\frac12", True), (r"\sin^{2} x + \cos^2 x", "1", True),
+        (r"\tan^{-1}(1)", r"\frac{\pi}{3}", False), (r"\sin 30^\circ", r"\frac{\sqrt3}{2}", False),
+    ],
+    "slash_units": [("15 km/h", "15", True), ("3 m/s", "3", True), ("15 km/h", "16", False), ("5 x/y", "5", False)],
+    "unparseable_chain_last_value": [
+        (r"1 + 2 + \cdots + 10 = 55", "55", True), (r"1 + 2 + \cdots + 10 = 55", "10", False),
+    ],
     "large_integers_exact": [("1000001", "1000000", False), ("12345678", "12345679", False), ("100000000", "1e8", True)],
 }
 
