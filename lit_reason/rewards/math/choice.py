@@ -14,6 +14,7 @@ __all__ = ["choices_equal"]
 
 # Capital letters only: "a) 2" in a solution is more often a part label than an option.
 _BARE_RE = re.compile(r"\(?([A-E])\)?")
+_OTHER_LABEL_RE = re.compile(r"\([A-E]\)|\b[A-E]\)")
 _LABEL_RE = re.compile(r"(?:(?:option|choice)\s+)?(?:\(([A-E])\)|([A-E])(?:[).:](?=\s|$)|$))", re.IGNORECASE)
 
 
@@ -24,8 +25,8 @@ def _bare(text: str) -> str | None:
 
 def _labelled(text: str) -> str | None:
     m = _LABEL_RE.match(text.strip())
-    if m is None:
-        return None
+    if m is None or _OTHER_LABEL_RE.search(text.strip()[m.end() :]):
+        return None  # "(A) and (C)" picks two options
     letter = m.group(1) or m.group(2)
     return letter if letter.isupper() else None
 

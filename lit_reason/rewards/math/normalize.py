@@ -129,7 +129,7 @@ def _unwrap_text_commands(s: str) -> tuple[str, list[str]]:
         inner = s[m.end() : end].strip()
         before = "".join(out) + s[pos : m.start()]
         is_unit = (
-            bool(re.search(r"[\d}]\s*$", before))
+            bool(re.search(r"(?:[\d})\]]|\\[A-Za-z]+)\s*$", before))  # after 5, \frac{}{}, (x), \pi
             and bool(re.fullmatch(r"[A-Za-z][A-Za-z.\s^\d/-]*", inner))
             and inner.lower() not in _NOT_UNITS
             and re.fullmatch(r"\s*(?:\^\s*\{?\d\}?)?[\s.]*", s[end + 1 :]) is not None

@@ -71,7 +71,7 @@ PAIRS = {
     ],
     "choice_letters": [
         ("(C) 12", "C", True), (r"(D)\frac{3}{4}", "D", True), ("C) 12", "(C)", True), ("B. 3/4", "B", True),
-        ("Option C", "C", True), ("(A) 7", "B", False), ("C", "(D)", False), ("12", "C", False),
+        ("Option C", "C", True), ("(A) 7", "B", False), ("C", "(D)", False), ("12", "C", False), ("(A) and (C)", "A", False),
     ],
     "repeating_decimals": [
         (r"0.\overline{3}", r"\frac13", True), (r"0.1\overline{6}", r"\frac16", True),
@@ -83,7 +83,7 @@ PAIRS = {
         (r"\sin 30^\circ", r"\frac12", True), (r"\sin^{2} x + \cos^2 x", "1", True),
         (r"\tan^{-1}(1)", r"\frac{\pi}{3}", False), (r"\sin 30^\circ", r"\frac{\sqrt3}{2}", False),
     ],
-    "slash_units": [("15 km/h", "15", True), ("3 m/s", "3", True), ("15 km/h", "16", False), ("5 x/y", "5", False)],
+    "slash_units": [(r"8\pi \text{ cm}^3", r"8\pi", True), (r"\sqrt{2}\text{ m}", r"\sqrt2", True), ("15 km/h", "15", True), ("3 m/s", "3", True), ("15 km/h", "16", False), ("5 x/y", "5", False)],
     "unparseable_chain_last_value": [
         (r"1 + 2 + \cdots + 10 = 55", "55", True), (r"1 + 2 + \cdots + 10 = 55", "10", False),
     ],
