@@ -1,4 +1,4 @@
-"""The cases of ``math_pairs_probe2.jsonl`` (see ``make_math_pairs_probe2.py``).
+"""The cases of ``math_pairs_probe2.jsonl`` (see ``make_math_pairs_probes.py``).
 
 Each case: (answer as a model writes it, gold as a dataset gives it, label, contested).
 """

@@ -1,4 +1,4 @@
-"""The cases of ``math_pairs_probe3.jsonl`` (see ``make_math_pairs_probe3.py``).
+"""The cases of ``math_pairs_probe3.jsonl`` (see ``make_math_pairs_probes.py``).
 
 Each case: (answer as a model writes it, gold as a dataset gives it, label, contested). Written
 after the probe2 fixes, before the next ones: golds as datasets really give them (in ``$...$``, as a

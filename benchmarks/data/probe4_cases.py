@@ -1,4 +1,4 @@
-"""The cases of ``math_pairs_probe4.jsonl`` (see ``make_math_pairs_probe4.py``).
+"""The cases of ``math_pairs_probe4.jsonl`` (see ``make_math_pairs_probes.py``).
 
 Each case: (answer as a model writes it, gold as a dataset gives it, label, contested). Written
 after the probe3 fixes, before the next ones: plain-text maths as chat models write it without

@@ -1,4 +1,9 @@
-"""Writes ``math_pairs_probe2.jsonl``: a second held-out probe of answer pairs, frozen before code changes.
+"""Writes ``math_pairs_probe{2,3,4}.jsonl``: held-out probes of answer pairs, each frozen before the code
+changes it then guided.
+
+Probe 2 (cases in ``probe2_cases.py``) is described below; probes 3 and 4 (``probe3_cases.py``,
+``probe4_cases.py``, whose docstrings say what they probe) were each written after the fixes of the
+probe before, with the same row shape, surface forms and labelling rules.
 
 Written after ``math_pairs_wild.jsonl`` had been fitted to (the grader reached 1.000 on it but ~94% on
 fresh probes), by a different engineer, from the conventions public graders document and not from
@@ -14,7 +19,7 @@ marks pairs on which those graders disagree by convention (units other than the 
 fraction, intervals vs inequalities, ordinals, primes, one-element brackets). Golds are written as
 datasets write them: bare, in ``$...$``, or as a full MATH solution with ``\\boxed{}``.
 
-Usage: ``python benchmarks/data/make_math_pairs_probe2.py`` (deterministic; rewrites the JSONL).
+Usage: ``python benchmarks/data/make_math_pairs_probes.py`` (deterministic; rewrites the three JSONL files).
 """
 
 from __future__ import annotations
@@ -23,9 +28,13 @@ import json
 import random
 from pathlib import Path
 
-from probe2_cases import CASES, MODEL_OUTPUTS, PLAIN_CASES, SOURCES
+import probe2_cases
+import probe3_cases
+import probe4_cases
 
-OUT = Path(__file__).parent / "math_pairs_probe2.jsonl"
+DATA_DIR = Path(__file__).parent
+# (probe, cases module, seed of its surface forms)
+PROBES = ((2, probe2_cases, 1702), (3, probe3_cases, 1703), (4, probe4_cases, 1704))
 
 # Solution openings with numbers and LaTeX that are not the answer.
 PREFIXES = [
@@ -69,29 +78,31 @@ PLAIN_FORMS = [
 FORMS_PER_CASE = 2
 
 
-def rows(cases=CASES, plain_cases=PLAIN_CASES, model_outputs=MODEL_OUTPUTS, sources=SOURCES,
-         seed: int = 1702) -> list[dict]:
-    """Every case in ``FORMS_PER_CASE`` surface forms drawn with ``seed``, then the whole outputs."""
+def rows(cases_module, seed: int) -> list[dict]:
+    """Every case of a cases module in ``FORMS_PER_CASE`` surface forms drawn with ``seed``, then its
+    whole outputs."""
     rng = random.Random(seed)
+    sources = cases_module.SOURCES
     out: list[dict] = []
 
     def add(kind: str, completion: str, gold: str, label: bool, contested: bool, form: str) -> None:
         out.append({"id": len(out), "completion": completion, "gold": gold, "label": label,
                     "contested": contested, "kind": kind, "form": form, "source": sources[kind]})
 
-    for table, forms in ((cases, LATEX_FORMS), (plain_cases, PLAIN_FORMS)):
+    for table, forms in ((cases_module.CASES, LATEX_FORMS), (cases_module.PLAIN_CASES, PLAIN_FORMS)):
         for kind, cases in table.items():
             for answer, gold, label, contested in cases:
                 for form in rng.sample(forms, FORMS_PER_CASE):
                     text = form.format(a=answer, p=rng.choice(PREFIXES))
                     add(kind, text, gold, label, contested, form.replace("{p}", "<solution>"))
-    for completion, gold, label, contested in model_outputs:
+    for completion, gold, label, contested in cases_module.MODEL_OUTPUTS:
         add("model_output", completion, gold, label, contested, "as written")
     return out
 
 
 if __name__ == "__main__":
-    data = rows()
-    OUT.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in data))
-    print(f"{len(data)} pairs ({sum(r['label'] for r in data)} equal, {sum(r['contested'] for r in data)} contested)"
-          f" -> {OUT}")
+    for probe, cases_module, seed in PROBES:
+        data, out = rows(cases_module, seed), DATA_DIR / f"math_pairs_probe{probe}.jsonl"
+        out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in data))
+        print(f"{len(data)} pairs ({sum(r['label'] for r in data)} equal, {sum(r['contested'] for r in data)} "
+              f"contested) -> {out}")
