@@ -37,7 +37,7 @@ _DECIMAL_COMMA_RE = re.compile(r"-?\d+,\d+")
 _BASE_RE = re.compile(r"([0-9A-F]+)_(\d{1,2})")
 # The left side of "f(2) = 11", "(a,b) = (3,4)", "\\angle ABC = 40": a name, not a quantity.
 _NAMED_LHS_RE = re.compile(
-    r"\s*(?:\\angle\s*[A-Z]{1,3}|[A-Za-z](?:_\{?\w+\}?)?(?:\([^()=]*\))?|\((?:\s*[A-Za-z]\s*,)+\s*[A-Za-z]\s*\))\s*=(?!=)"
+    r"\s*(?:\\angle\s*[A-Z]{1,3}|[A-Za-z](?:_\{?\w+\}?)?(?:\^\{?-1\}?)?(?:\([^()=]*\))?|\((?:\s*[A-Za-z]\s*,)+\s*[A-Za-z]\s*\))\s*=(?!=)"
 )
 
 

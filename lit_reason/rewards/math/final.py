@@ -55,7 +55,7 @@ _PLAIN_EXPR_RE = re.compile(
 )
 _NUM = r"-?\d+(?:\.\d+)?(?:/\d+)?"
 _PLAIN_LIST_RE = re.compile(rf"\b([a-z])\s*=\s*{_NUM}(?:\s*(?:,|,?\s*\b(?:or|and)\b)\s*\1\s*=\s*{_NUM})+")
-_NO_SOLUTION_RE = re.compile(r"\bno (?:real )?solutions?\b", re.IGNORECASE)
+_WORD_ANSWER_RE = re.compile(r"\b(?:no (?:real )?solutions?|undefined|does not exist)\b", re.IGNORECASE)
 _LONE_LETTER_RE = re.compile(r"\s*[A-Za-z]\s*")
 _APPROX_RE = re.compile(r"(?:\u2248|\\approx|~|\b(?:about|approximately|roughly)\b)\s*[-+]?[\d.,]+")
 
@@ -189,4 +189,5 @@ def unmarked_answers(section: str) -> list[str]:
     plain = _last_plain(_APPROX_RE.sub(lambda m: " " * len(m.group(0)), masked)) or _last_plain(masked)
     if plain:
         return [plain]
-    return ["no solution"] if not spans and _NO_SOLUTION_RE.search(s) else []
+    words = _WORD_ANSWER_RE.findall(s) if not spans else []
+    return words[-1:]  # "there is no solution", "the slope is undefined"

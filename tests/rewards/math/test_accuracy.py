@@ -73,6 +73,8 @@ def test_gold_with_several_boxes_is_their_list():
         ("She needs 2 1/2 cups of flour.", r"\frac52", 1.0),  # a mixed number
         ("It takes about 3.6 hours.", "3.6", 1.0),  # an approximation that is all there is
         ("Therefore, there is no solution.", r"\text{no solution}", 1.0),
+        ("The slope is undefined, since the line is vertical.", r"\text{undefined}", 1.0),
+        ("The slope is undefined, since the line is vertical.", "0", 0.0),
     ],
 )
 def test_answers_as_models_write_them(completion, gold, expected):

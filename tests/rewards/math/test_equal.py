@@ -112,6 +112,10 @@ PAIRS = {
         ("90^o", "90", True), ("90^{o}", "90^\\circ", True), ("\u00bd", r"\frac12", True), ("x \u2208 [1, 3]", "[1,3]", True),
         ("sqrt(2)/2", r"\frac{\sqrt2}{2}", True), ("91^o", "90", False), ("\u00bd", r"\frac13", False),
     ],
+    "named_sides_and_temperatures": [
+        (r"f^{-1}(x) = \frac{x-3}{2}", r"\frac{x-3}{2}", True), (r"f^{-1}(x) = \frac{x-3}{2}", r"\frac{x+3}{2}", False),
+        ("25 \u00b0C", "25", True), (r"60^\circ C", "60", True), ("25 \u00b0C", "26", False),
+    ],
     "large_integers_exact": [("1000001", "1000000", False), ("12345678", "12345679", False), ("100000000", "1e8", True)],
 }
 
