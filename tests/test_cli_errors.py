@@ -54,10 +54,10 @@ CASES = {
     "grpo n=1": ([GRPO, TINY, "--model.init_args.sampling.n=1"], "GRPO: sampling.n must be >= 2"),
     "grpo greedy": ([GRPO, TINY, "--model.init_args.sampling.temperature=0"], "GRPO: sampling.temperature 0 (greedy)"),
     "rloo n=1": ([RLOO, TINY, "--model.init_args.sampling.n=1"], "RLOO: sampling.n must be >= 2"),
-    "kl_estimator with kl_coef 0": ([GRPO, TINY, "--model.init_args.kl_estimator=k4"],
-                                    ("kl_estimator must be one of ", "got 'k4'")),
-    "kl_estimator k1 in the loss": ([GRPO, TINY, "--model.init_args.kl_estimator=k1"],
-                                    "kl_estimator='k1' in the loss has zero expected gradient"),
+    "kl.estimator with kl.coef 0": ([GRPO, TINY, "--model.init_args.kl.estimator=k4"],
+                                    ("kl.estimator must be one of ", "got 'k4'")),
+    "kl.estimator k1 in the loss": ([GRPO, TINY, "--model.init_args.kl.estimator=k1"],
+                                    "kl.estimator='k1' in the loss has zero expected gradient"),
 }
 
 

@@ -4,7 +4,7 @@ Each rollout also decodes every prompt greedily (no grad) and scores it with the
 of a sample is its reward minus its prompt's greedy reward (eq 5, Algorithm 1). No critic, no group
 statistics: the baseline costs one greedy generation per prompt.
 
-Deliberate deviations: the loss is GRPO's (the clipped surrogate, which with ``update_epochs: 1`` and one
+Deliberate deviations: the loss is GRPO's (the clipped surrogate, which with ``batching.update_epochs: 1`` and one
 minibatch is exactly the paper's REINFORCE gradient), and any number of samples per prompt is allowed (the
 paper draws one). A greedy response no reward can score gets ``none_reward`` as its baseline (counted in
 ``train/greedy_reward_none_frac``).

@@ -17,7 +17,7 @@ preceding it. Pieces:
   since) is logged by the learner, and a rollout older than ``max_staleness`` versions is dropped and
   regenerated with the current weights (counted in ``async/stale_dropped``).
 - **IS correction** (eq 132): samples come from older weights, so the learner's truncated importance
-  weight against its own pi_old is on by default with this engine (``OnPolicyModule(is_correction=None)``).
+  weight against its own pi_old is on by default with this engine (``OnPolicyModule(is_correction=ISSettings(kind=None))``).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ advantages favour; the entropy bonus and the covariance metrics are wired; each 
 import pytest
 import torch
 
-from lit_reason.algorithms import GRPO, OptimizerSettings
+from lit_reason.algorithms import GRPO, KLSettings, OptimizerSettings
 from lit_reason.algorithms.objectives import OBJECTIVES
 from lit_reason.algorithms.reinforce_pp import REINFORCEPlusPlus
 from lit_reason.algorithms.remax import ReMax
@@ -100,7 +100,7 @@ def test_unknown_policy_loss_names_the_choices():
 def test_reinforce_pp_needs_no_group_and_moves_along_its_advantages(baseline):
     # one sample per prompt: GRPO's advantage would be 0 everywhere; REINFORCE++'s batch statistics are not
     module = make(REINFORCEPlusPlus, n=1 if baseline == "none" else 8, reward=lengthy, baseline=baseline,
-                  kl_coef=0.05)
+                  kl=KLSettings(0.05))
     rollout, _ = module.collect(ROWS * 4)
     module.annotate(rollout)  # reference log-probs (annotate's job since the select/annotate hooks)
     rollout.advantages = module.advantages(rollout).advantages  # (B, T), whitened over the valid tokens
