@@ -188,7 +188,7 @@ class OnPolicyModule(L.LightningModule):
         ``values``, PRM scores). It must not change the samples (that is ``select``'s job).
         """
         if self.kl_coef > 0:
-            rollout.ref_logprobs = self._score(rollout, self.policy.reference_logprobs)
+            rollout.ref_logprobs = self._score(rollout, self.policy.frozen_reference.logprobs)
         if self.is_correction != "none":
             self.record(**self._correct_sampler(rollout))
 

@@ -156,7 +156,7 @@ class OnlineDPO(OnPolicyModule):
 
     def _reference_logprobs(self, *args: Tensor, temperature: float, group: Tensor | None) -> Tensor:
         del temperature  # DPO compares the models themselves: temperature 1 (see the module docstring)
-        return self.policy.reference_logprobs(*args, group=group)
+        return self.policy.frozen_reference.logprobs(*args, group=group)
 
 
 class IterativeDPO(OnlineDPO):

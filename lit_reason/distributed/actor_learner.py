@@ -116,7 +116,7 @@ class RayAsyncEngine:
         self._ray, self.policy, self.settings = ray, policy, settings
         actor = ray.remote(num_cpus=settings.num_cpus, num_gpus=settings.num_gpus)(_Generator)
         frozen = copy.deepcopy(policy).requires_grad_(False)
-        frozen._reference = None  # actors sample; they need no reference model
+        frozen.__dict__["_frozen"] = None  # actors sample; they need no reference model
         shared = ray.put(frozen)
         self.actors = [actor.remote(shared, settings.inner) for _ in range(settings.num_generators)]
         self.policy_version = 0

@@ -91,7 +91,7 @@ def test_score_batch_size_changes_the_passes_not_the_values():
         m.policy.init_reference()
         rollout = m.sampler.generate(rows, sampling, generator=torch.Generator().manual_seed(0))
         calls = []
-        ref = m.policy.reference_logprobs
+        ref = m.policy.frozen_reference.logprobs
         scores.append(m._score(rollout, lambda *a, calls=calls, ref=ref, **k: calls.append(a[0].shape[0]) or ref(*a, **k)))
         assert calls == ([2, 2, 2] if size is None else [6])
     assert_close(scores[0], scores[1], atol=1e-5, rtol=0)

@@ -96,7 +96,7 @@ def test_no_pairs_no_step(tiny_policy, add_rows):
 def test_iterative_dpo_replaces_the_reference_every_round(tiny_policy, add_rows):
     module = IterativeDPO(tiny_policy, rewards=[lambda p, c, **k: [float(len(x)) for x in c]], ref_update_every=2,
                           sampling=SamplingParams(n=4, max_new_tokens=6), optimizer=OptimizerSettings(lr=1e-2))
-    ref = module.policy._reference
+    ref = module.policy.reference
     fit(module, steps=1, rows=add_rows * 4, batch_size=4)  # one rollout: policy moved, reference still the start
     w = "model.model.embed_tokens.weight"
     assert module.ref_round == 0 and not torch.equal(ref.state_dict()[w], module.policy.state_dict()[w])
@@ -106,7 +106,7 @@ def test_iterative_dpo_replaces_the_reference_every_round(tiny_policy, add_rows)
     module.on_save_checkpoint(ckpt)
     fresh = IterativeDPO(small_policy(), ref_update_every=2, sampling=SamplingParams(n=2))
     fresh.on_load_checkpoint(ckpt)
-    assert fresh.ref_round == 1 and torch.equal(fresh.policy._reference.state_dict()[w], ref.state_dict()[w])
+    assert fresh.ref_round == 1 and torch.equal(fresh.policy.reference.state_dict()[w], ref.state_dict()[w])
 
 
 def test_bad_options_are_named(tiny_policy):
