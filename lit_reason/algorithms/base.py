@@ -359,11 +359,10 @@ class OnPolicyModule(L.LightningModule):
         """``batching.update_epochs`` x minibatches of optimizer steps over the rollout; averaged diagnostics."""
         opt, sched = self.optimizers(), self.lr_schedulers()
         if not all_equal(self, len(rollout)):
-            raise RuntimeError(
-                f"{type(self).__name__}: the ranks hold rollouts of different sizes (this one {len(rollout)}); "
-                "under DDP every rank must take the same number of optimizer steps, so per-rank filtering "
-                "(dynamic sampling) and adaptive group sizes need a single process"
-            )
+            raise RuntimeError(f"{type(self).__name__}: the ranks hold rollouts of different sizes (this one "
+                               f"{len(rollout)}); under DDP every rank must take the same number of optimizer "
+                               "steps, so per-rank filtering (dynamic sampling) and adaptive group sizes need a "
+                               "single process")
         size = self.batching.minibatch_size or len(rollout)
         sums: dict[str, float] = {}
         steps = 0
