@@ -148,7 +148,7 @@ def later_wins(callbacks: list[Callback]) -> list[Callback]:
     for i, (cb, s) in enumerate(zip(callbacks, stateful, strict=True)):
         if s and last[cb.state_key] != i:
             print(f"lit-reason: warning: trainer.callbacks: {_describe(cb)} is replaced by the later "
-                  f"{_describe(callbacks[last[cb.state_key]])} (the same state key {cb.state_key!r})", file=sys.stderr)
+                  f"{_describe(callbacks[last[cb.state_key]])} (Lightning keeps one per state key)", file=sys.stderr)
             continue
         kept.append(cb)
     return kept
