@@ -95,8 +95,9 @@ class SelfTrainingModule(L.LightningModule):
         teacher: Grows instead of ``policy`` (distillation); frozen, never saved in checkpoints.
         sft_epochs: SFT passes over an iteration's kept set.
         sft_batch_size: Kept samples per SFT optimizer step.
-        restart_from_base: ReST-EM (eq 55): each iteration fine-tunes the starting weights (optimizer reset)
-            on the new set instead of continuing from the last iteration's.
+        restart_from_base: ReST-EM (eq 55): each iteration fine-tunes the starting weights (Adam moments and
+            the learning-rate schedule reset too) on the new set instead of continuing from the last
+            iteration's.
         max_iterations: Stop fitting after this many iterations; None leaves it to the trainer.
         output_dir: Where ``iteration_{i}.jsonl`` (the kept set) is written, with a key of the settings and
             rows that grew it; an existing file with the same key is read back instead of regenerated (a
@@ -227,10 +228,14 @@ class SelfTrainingModule(L.LightningModule):
     # ------------------------------------------------------------------ improve
     def improve(self, kept: list[dict[str, Any]]) -> float:
         """``sft_epochs`` x minibatches of token-mean NLL steps on the kept rows; returns the mean loss."""
-        if self._base_state is not None:
-            self.policy.load_state_dict(self._base_state)
-            self._optimizer().state.clear()
         opt, sched, size = self._optimizer(), self.lr_schedulers(), self.sft_batch_size
+        if self._base_state is not None:
+            # A fine-tune of the base from scratch: a schedule left mid-run would skip its warmup and, with a
+            # cosine, train later iterations at ever lower learning rates.
+            self.policy.load_state_dict(self._base_state)
+            opt.state.clear()
+            sched.last_epoch = -1
+            sched.step()  # back to step 0: sets step 0's learning rate on the param groups
         losses = []
         for _ in range(self.sft_epochs):
             order = torch.randperm(len(kept), generator=self.generator).tolist()
