@@ -1,10 +1,16 @@
 """Benchmark: lit-reason's ``math_accuracy`` against math-verify on labelled answer pairs.
 
-Two corpora, scored in the same run:
+Five corpora, scored in the same run:
 
 - ``data/math_pairs_wild.jsonl`` (issue 17, frozen before the grading code was changed): answers
   as models and datasets write them, each with a human label and a ``contested`` flag (pairs on
   which reasonable graders disagree; the targets are on the uncontested ones);
+- ``data/math_pairs_probe2.jsonl`` (issue 17, second probe): written by another engineer after the
+  wild corpus had been fitted to, frozen before the grading code was changed again;
+- ``data/math_pairs_probe3.jsonl`` (issue 17, third probe): written after the probe2 fixes, frozen
+  before the fixes that followed (gold forms, roundings, glued units, "Final Answer:" sentences);
+- ``data/math_pairs_probe4.jsonl`` (issue 17, fourth probe): plain-text and unicode maths, frozen
+  before the fixes that followed;
 - ``data/math_pairs.jsonl`` (issue 10): pairs written alongside the verifier (none contested).
 
 lit-reason is called exactly as a GRPO run calls it: ``math_accuracy(prompts, completions,
@@ -38,6 +44,9 @@ except ImportError:  # benchmark-only extra
 
 DATA_DIR = Path(__file__).parent / "data"
 WILD = DATA_DIR / "math_pairs_wild.jsonl"
+PROBE2 = DATA_DIR / "math_pairs_probe2.jsonl"
+PROBE3 = DATA_DIR / "math_pairs_probe3.jsonl"
+PROBE4 = DATA_DIR / "math_pairs_probe4.jsonl"
 DATA = DATA_DIR / "math_pairs.jsonl"
 SHORT_CHARS = 40  # "short answers": completion and gold at most this long
 
@@ -199,7 +208,7 @@ def run_corpus(path: Path, errors: bool) -> dict[str, dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, nargs="+", default=[WILD, DATA])
+    parser.add_argument("--data", type=Path, nargs="+", default=[WILD, PROBE2, PROBE3, PROBE4, DATA])
     parser.add_argument("--show-errors", action="store_true", help="list every disagreement")
     args = parser.parse_args()
     logging.disable(logging.WARNING)  # math-verify logs every unparseable string

@@ -95,7 +95,7 @@ def test_each_policy_setting_builds_its_reference_strategy(tmp_path):
                          "lora": Policy("tiny", lora=LoraSettings(r=2))}.items():
         if name != "lora":  # a copy is made only when asked for; LoRA's frozen base is always there
             with pytest.raises(RuntimeError, match="call init_reference"):
-                policy.frozen_reference
+                _ = policy.frozen_reference
             policy.init_reference()
         kinds[name] = type(policy.frozen_reference)
     assert kinds == {"copy": CopyReference, "offload": OffloadedReference, "lora": AdapterReference}

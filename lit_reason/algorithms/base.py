@@ -33,8 +33,8 @@ from lit_reason.logprobs import TokenStats
 from lit_reason.losses import aggregate, approx_kl, kl_penalty
 from lit_reason.losses.importance import sampler_mismatch_kl
 from lit_reason.policy import Policy
-from lit_reason.rewards.combine import RewardFn, WeightedSum
-from lit_reason.rewards.registry import get_reward
+from lit_reason.rewards.combine import RewardFn
+from lit_reason.rewards.registry import get_reward, reward_from_options
 from lit_reason.rollout import IterationRecord, Rollout
 from lit_reason.sampling.engine import ENGINES, build_engine
 from lit_reason.sampling.params import SamplingParams
@@ -151,8 +151,7 @@ class OnPolicyModule(L.LightningModule):
         self.policy = policy
         self.sampler = build_engine(engine, policy, batch_size=self.batching.generation_batch_size, vllm=vllm,
                                     ray=ray)
-        reward_fns = [get_reward(r) for r in (rewards or ["math_accuracy"])]
-        self.reward = WeightedSum(reward_fns, reward_weights, name="reward")
+        self.reward = reward_from_options(rewards, reward_weights)
         self.verifier = get_reward(verifier) if verifier else None
         self.sampling = sampling or SamplingParams(n=4)
         self.val_sampling = val_sampling

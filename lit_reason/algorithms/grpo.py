@@ -71,6 +71,9 @@ class GRPO(OnPolicyModule):
     """
 
     checkpointed = (*OnPolicyModule.checkpointed, "entropy_coef")  # EntropyMonitor may have moved it
+    # The advantage is relative to the prompt's group (eq 23; PRIME's RLOO too), so one sample per prompt or
+    # greedy sampling trains nothing and is refused. Subclasses whose estimator needs no group set False.
+    group_relative = True
 
     def __init__(
         self,
@@ -93,9 +96,7 @@ class GRPO(OnPolicyModule):
         super().__init__(*args, **kwargs)
         if eps_low < 0 or eps_high < 0:
             raise ValueError(f"GRPO: eps_low and eps_high must be >= 0, got {eps_low}, {eps_high}")
-        # Only GRPO's own advantage (eq 23) is relative to the group; subclasses with their own estimator
-        # (ReMax's greedy baseline, REINFORCE++'s batch normalisation) may draw one sample per prompt.
-        if type(self).advantages is GRPO.advantages and (errors := group_relative_errors(self.sampling)):
+        if self.group_relative and (errors := group_relative_errors(self.sampling)):
             raise ValueError(f"{type(self).__name__}: " + "; ".join(errors))
         if sample_weight is not None and strata is not None:
             raise ValueError("GRPO: choose one of sample_weight (eq 29) and strata (hierarchical), not both")

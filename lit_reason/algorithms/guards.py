@@ -24,6 +24,14 @@ def group_relative_errors(sampling: SamplingParams) -> list[str]:
     return errors
 
 
+def greedy_baseline_errors(sampling: SamplingParams) -> list[str]:
+    """Why ``sampling`` gives every advantage against the prompt's greedy response 0 (ReMax)."""
+    if sampling.temperature == 0:
+        return ["sampling.temperature 0 (greedy) makes every sample its prompt's greedy response, so every "
+                "advantage against the greedy baseline is 0; use a temperature > 0 (e.g. 1.0)"]
+    return []
+
+
 def kl_errors(kl_estimator: str, in_loss: bool = True, option: str = "kl.estimator") -> list[str]:
     """A ``kl_estimator`` that is unknown or, in the loss, penalises nothing (k1: zero expected gradient).
 

@@ -25,7 +25,7 @@ from lit_reason.advantages.pg_variants import (
 )
 from lit_reason.algorithms.base import Targets
 from lit_reason.algorithms.grpo import GRPO
-from lit_reason.algorithms.guards import kl_errors
+from lit_reason.algorithms.guards import group_relative_errors, kl_errors
 from lit_reason.algorithms.settings import KLSettings
 from lit_reason.losses import kl_penalty
 from lit_reason.rollout import Rollout
@@ -46,6 +46,7 @@ class REINFORCEPlusPlus(GRPO):
     """
 
     kl_in_loss = False  # the class default (baseline none); group_mean sets it True below
+    group_relative = False  # baseline none normalises over the batch; group_mean is checked in __init__
 
     def __init__(
         self, *args: Any, baseline: str = "none", gamma: float = 1.0, kl: KLSettings | None = None,
@@ -59,6 +60,8 @@ class REINFORCEPlusPlus(GRPO):
         if self.hparams.sample_weight is not None or self.hparams.strata is not None:
             raise ValueError("REINFORCEPlusPlus: sample_weight and strata are GRPO advantage variants; its own "
                              "advantage ignores them")
+        if baseline == "group_mean" and (errors := group_relative_errors(self.sampling)):
+            raise ValueError("REINFORCEPlusPlus(baseline=group_mean): " + "; ".join(errors))
         if baseline not in BASELINES or not 0.0 <= gamma <= 1.0:
             raise ValueError(f"REINFORCEPlusPlus: baseline must be one of {BASELINES} and gamma in [0, 1], got "
                              f"{baseline!r}, {gamma}")

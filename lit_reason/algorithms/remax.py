@@ -20,6 +20,7 @@ from lit_reason.advantages.pg_variants import greedy_baseline_advantages
 from lit_reason.algorithms.base import Targets
 from lit_reason.algorithms.evaluation import columns_of
 from lit_reason.algorithms.grpo import GRPO
+from lit_reason.algorithms.guards import greedy_baseline_errors
 from lit_reason.rollout import Rollout
 
 
@@ -32,6 +33,13 @@ class ReMax(GRPO):
     Args:
         **kwargs: Everything of :class:`GRPO` and :class:`OnPolicyModule`.
     """
+
+    group_relative = False  # one sample per prompt is the paper's setting
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if errors := greedy_baseline_errors(self.sampling):
+            raise ValueError("ReMax: " + "; ".join(errors))
 
     @torch.no_grad()
     def collect(self, rows: list[dict[str, Any]]) -> tuple[Rollout, dict[str, float]]:

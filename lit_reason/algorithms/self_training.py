@@ -41,8 +41,7 @@ from lit_reason.algorithms.nonfinite import NonFiniteGuard
 from lit_reason.algorithms.optim import OptimizerSettings
 from lit_reason.algorithms.sft import completion_nll
 from lit_reason.policy import Policy
-from lit_reason.rewards.combine import WeightedSum
-from lit_reason.rewards.registry import get_reward
+from lit_reason.rewards.registry import get_reward, reward_from_options
 from lit_reason.sampling import search
 from lit_reason.sampling.hf import HFSampler
 from lit_reason.sampling.params import SamplingParams
@@ -96,8 +95,9 @@ class SelfTrainingModule(L.LightningModule):
         teacher: Grows instead of ``policy`` (distillation); frozen, never saved in checkpoints.
         sft_epochs: SFT passes over an iteration's kept set.
         sft_batch_size: Kept samples per SFT optimizer step.
-        restart_from_base: ReST-EM (eq 55): each iteration fine-tunes the starting weights (optimizer reset)
-            on the new set instead of continuing from the last iteration's.
+        restart_from_base: ReST-EM (eq 55): each iteration fine-tunes the starting weights (Adam moments and
+            the learning-rate schedule reset too) on the new set instead of continuing from the last
+            iteration's.
         max_iterations: Stop fitting after this many iterations; None leaves it to the trainer.
         output_dir: Where ``iteration_{i}.jsonl`` (the kept set) is written, with a key of the settings and
             rows that grew it; an existing file with the same key is read back instead of regenerated (a
@@ -155,8 +155,7 @@ class SelfTrainingModule(L.LightningModule):
             self.teacher = None
         self.grow_sampler = HFSampler(teacher or policy)
         self.filter = filter or BinaryRewardFilter()
-        self.reward = WeightedSum([get_reward(r) for r in (rewards or ["math_accuracy"])], reward_weights,
-                                  name="reward")
+        self.reward = reward_from_options(rewards, reward_weights)
         self.verifier = get_reward(verifier) if verifier else None
         self.sampling = sampling or SamplingParams(n=4, max_new_tokens=64)
         self.val_sampling = val_sampling
@@ -229,10 +228,14 @@ class SelfTrainingModule(L.LightningModule):
     # ------------------------------------------------------------------ improve
     def improve(self, kept: list[dict[str, Any]]) -> float:
         """``sft_epochs`` x minibatches of token-mean NLL steps on the kept rows; returns the mean loss."""
-        if self._base_state is not None:
-            self.policy.load_state_dict(self._base_state)
-            self._optimizer().state.clear()
         opt, sched, size = self._optimizer(), self.lr_schedulers(), self.sft_batch_size
+        if self._base_state is not None:
+            # A fine-tune of the base from scratch: a schedule left mid-run would skip its warmup and, with a
+            # cosine, train later iterations at ever lower learning rates.
+            self.policy.load_state_dict(self._base_state)
+            opt.state.clear()
+            sched.last_epoch = -1
+            sched.step()  # back to step 0: sets step 0's learning rate on the param groups
         losses = []
         for _ in range(self.sft_epochs):
             order = torch.randperm(len(kept), generator=self.generator).tolist()

@@ -25,9 +25,9 @@ LOSS_AGGREGATIONS = ("token", "sequence", "constant")
 IS_WEIGHTS = {"none": None, "token": token_is_weights, "sequence": sequence_is_weights}
 
 
-def _raise(owner: str, errors: list[str]) -> None:
-    if errors:
-        raise ValueError(f"{owner}: " + "; ".join(errors))
+def _raise(errors: list[str]) -> None:
+    if errors:  # each error names Class.field, as the CLI's one-line errors expect (commands/errors.py)
+        raise ValueError("; ".join(errors))
 
 
 @dataclass(frozen=True)
@@ -62,10 +62,11 @@ class BatchSettings:
     def __post_init__(self) -> None:
         counts = {k: getattr(self, k) for k in ("update_epochs", "minibatch_size", "micro_batch_size",
                                                  "micro_batch_tokens", "score_batch_size", "generation_batch_size")}
-        errors = [f"batching.{k} must be >= 1, got {v}" for k, v in counts.items() if v is not None and v < 1]
+        errors = [f"BatchSettings.{k} must be >= 1, got {v}" for k, v in counts.items() if v is not None and v < 1]
         if self.micro_batch_size is not None and self.micro_batch_tokens is not None:
-            errors.append("set batching.micro_batch_size or batching.micro_batch_tokens, not both")
-        _raise("BatchSettings", errors)
+            errors.append("BatchSettings.micro_batch_size, BatchSettings.micro_batch_tokens: set micro_batch_size or "
+                          "micro_batch_tokens, not both")
+        _raise(errors)
 
     def block_errors(self, block: int, owner: str) -> list[str]:
         """Why these settings cannot keep blocks of ``block`` consecutive rows together (empty when they can)."""
@@ -103,11 +104,11 @@ class KLSettings:
     estimator: str | None = None
 
     def __post_init__(self) -> None:
-        errors = [] if self.coef >= 0 else [f"kl.coef must be >= 0, got {self.coef}"]
+        errors = [] if self.coef >= 0 else [f"KLSettings.coef must be >= 0, got {self.coef}"]
         known = sorted({*KL_ESTIMATORS, *LOSS_KL_ESTIMATORS})
         if self.estimator is not None and self.estimator not in known:
-            errors.append(f"kl.estimator must be one of {known}, got {self.estimator!r}")
-        _raise("KLSettings", errors)
+            errors.append(f"KLSettings.estimator must be one of {known}, got {self.estimator!r}")
+        _raise(errors)
 
 
 @dataclass(frozen=True)
@@ -130,10 +131,10 @@ class ISSettings:
     def __post_init__(self) -> None:
         errors = []
         if self.kind is not None and self.kind not in IS_WEIGHTS:
-            errors.append(f"is_correction.kind must be one of {sorted(IS_WEIGHTS)}, got {self.kind!r}")
+            errors.append(f"ISSettings.kind must be one of {sorted(IS_WEIGHTS)}, got {self.kind!r}")
         if self.cap <= 0:
-            errors.append(f"is_correction.cap must be > 0, got {self.cap}")
-        _raise("ISSettings", errors)
+            errors.append(f"ISSettings.cap must be > 0, got {self.cap}")
+        _raise(errors)
 
     def resolved(self, engine: str) -> str:
         """The kind in force with ``engine``."""

@@ -78,7 +78,7 @@ def test_on_policy_hf_sampler_needs_no_correction():
 
 
 def test_bad_option_names_it():
-    with pytest.raises(ValueError, match="is_correction.kind must be one of"):
+    with pytest.raises(ValueError, match="ISSettings.kind must be one of"):
         module(is_correction=ISSettings("both"))
 
 
@@ -98,6 +98,6 @@ def test_score_batch_size_changes_the_passes_not_the_values():
 
 
 def test_score_batch_size_must_be_positive():
-    with pytest.raises(ValueError, match="batching.score_batch_size must be >= 1, got 0"):
+    with pytest.raises(ValueError, match="score_batch_size must be >= 1, got 0"):
         module(batching=BatchSettings(score_batch_size=0))
 

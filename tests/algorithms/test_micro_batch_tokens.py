@@ -53,7 +53,7 @@ def test_same_gradients_as_fixed_micro_batches(aggregation):
 
 
 def test_the_two_micro_batch_options_exclude_each_other():
-    with pytest.raises(ValueError, match="batching.micro_batch_size or batching.micro_batch_tokens"):
+    with pytest.raises(ValueError, match="micro_batch_size or micro_batch_tokens"):
         module(batching=BatchSettings(micro_batch_size=2, micro_batch_tokens=64))
-    with pytest.raises(ValueError, match="batching.micro_batch_tokens must be >= 1"):
+    with pytest.raises(ValueError, match="micro_batch_tokens must be >= 1"):
         module(batching=BatchSettings(micro_batch_tokens=0))

@@ -125,3 +125,13 @@ def test_remax_baseline_is_the_greedy_reward():
         assert adv[i].item() == pytest.approx(expected, abs=1e-6)
     rollout.advantages = adv
     assert adv.abs().sum() > 0 and _moves_along_advantages(module, rollout)
+
+
+def test_settings_that_would_train_nothing_are_refused():
+    # group_mean with one sample: the reward minus its own mean is 0; ReMax at T=0: each sample is the greedy one
+    with pytest.raises(ValueError, match=r"REINFORCEPlusPlus\(baseline=group_mean\): sampling.n must be >= 2"):
+        make(REINFORCEPlusPlus, n=1, baseline="group_mean")
+    with pytest.raises(ValueError, match="ReMax: sampling.temperature 0"):
+        ReMax(Policy("tiny"), rewards=[lengthy], verifier=None, sampling=SamplingParams(n=2, temperature=0.0))
+    make(REINFORCEPlusPlus, n=1, baseline="none")  # batch-normalised: one sample per prompt is its setting
+    make(ReMax, n=1)

@@ -140,8 +140,11 @@ def test_rest_em_fine_tunes_each_iteration_from_the_base_weights(sft_policy, tmp
         (tmp_path / d).mkdir()
         for it in range(2):
             (tmp_path / d / f"iteration_{it}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    kw = {"sft_epochs": 1, "sft_batch_size": 1, "optimizer": OptimizerSettings(lr=1e-2)}
-    # two ReST-EM iterations on the same set == one iteration: the second restarts from base, fresh Adam state
+    # With a warmup a step's learning rate depends on the schedule's position (1/4, 2/4, ... of lr): the
+    # restart must reset the schedule too, or the second iteration's step is twice as large as the first's.
+    kw = {"sft_epochs": 1, "sft_batch_size": 1, "optimizer": OptimizerSettings(lr=1e-2, warmup_steps=4)}
+    # two ReST-EM iterations on the same set == one iteration: the second restarts from base, with fresh Adam
+    # moments and schedule
     a = run(start_policy, tmp_path / "a", iterations=2, rows=GROW[:4], restart_from_base=True, **kw)
     b = run(start_policy, tmp_path / "b", iterations=1, rows=GROW[:4], **kw)
     c = run(start_policy, tmp_path / "b", iterations=2, rows=GROW[:4], **kw)  # continuing differs

@@ -16,14 +16,14 @@ TINY = TinyConfig(hidden_size=16, num_layers=1, num_heads=2, intermediate_size=3
 
 
 @pytest.mark.parametrize(("build", "message"), [
-    (lambda: BatchSettings(minibatch_size=0), "batching.minibatch_size must be >= 1, got 0"),
+    (lambda: BatchSettings(minibatch_size=0), "BatchSettings.minibatch_size must be >= 1, got 0"),
     (lambda: BatchSettings(update_epochs=0, generation_batch_size=-1),
-     "batching.update_epochs must be >= 1, got 0; batching.generation_batch_size must be >= 1, got -1"),
+     "BatchSettings.update_epochs must be >= 1, got 0; BatchSettings.generation_batch_size must be >= 1, got -1"),
     (lambda: BatchSettings(micro_batch_size=2, micro_batch_tokens=8), "not both"),
-    (lambda: KLSettings(coef=-0.1), "kl.coef must be >= 0, got -0.1"),
-    (lambda: KLSettings(estimator="k4"), "kl.estimator must be one of \\['full', 'k1', 'k2', 'k3'\\], got 'k4'"),
-    (lambda: ISSettings(kind="both"), "is_correction.kind must be one of"),
-    (lambda: ISSettings(cap=0.0), "is_correction.cap must be > 0, got 0.0"),
+    (lambda: KLSettings(coef=-0.1), "KLSettings.coef must be >= 0, got -0.1"),
+    (lambda: KLSettings(estimator="k4"), "KLSettings.estimator must be one of \\['full', 'k1', 'k2', 'k3'\\], got 'k4'"),
+    (lambda: ISSettings(kind="both"), "ISSettings.kind must be one of"),
+    (lambda: ISSettings(cap=0.0), "ISSettings.cap must be > 0, got 0.0"),
 ])
 def test_settings_reject_bad_values_when_built(build, message):
     with pytest.raises(ValueError, match=message):

@@ -80,8 +80,8 @@ def test_unpaired_file_is_detected_by_its_label(tmp_path):
 
 
 def test_parquet_file(tmp_path):
-    pq = pytest.importorskip("pyarrow.parquet")
-    pa = pytest.importorskip("pyarrow")
+    import pyarrow as pa  # a test dependency (the test extra): never skipped
+    import pyarrow.parquet as pq
     path = str(tmp_path / "p.parquet")
     pq.write_table(pa.Table.from_pylist([{"prompt": "1+1=", "chosen": "2", "rejected": "3"}]), path)
     dm = PreferenceDataModule(train_file=path)

@@ -13,10 +13,14 @@ time limit). Deliberate choices:
 
 from __future__ import annotations
 
+import re
+
 from lit_reason.rewards.math.equal import answers_equal
 from lit_reason.rewards.math.extract import extract_answer, extract_answers
 
 __all__ = ["MathAccuracy", "math_accuracy", "extract_answer", "answers_equal"]
+
+_FINAL_RE = re.compile(r"final answer", re.IGNORECASE)
 
 
 class MathAccuracy:
@@ -78,9 +82,10 @@ class MathAccuracy:
         Returns:
             1.0 correct, 0.0 wrong or hedged, None when no answer can be extracted.
         """
-        if "\\boxed" in gold or "####" in gold or "\\fbox" in gold:
-            # A full reference solution (MATH "solution", GSM8K "answer" columns): take its answer.
-            gold = extract_answer(gold, allow_fallback=False) or gold
+        if "\\boxed" in gold or "####" in gold or "\\fbox" in gold or _FINAL_RE.search(gold):
+            # A full reference solution (MATH "solution", GSM8K "answer" columns): take its answer;
+            # several boxes ("\\boxed{1} and \\boxed{-2}") are together the answer.
+            gold = ", ".join(extract_answers(gold, allow_fallback=False)) or gold
         answers = extract_answers(completion, allow_fallback=self.allow_fallback)
         if not answers:
             return None

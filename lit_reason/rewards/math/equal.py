@@ -13,8 +13,9 @@ import re
 
 import sympy
 
+from lit_reason.rewards.math.choice import choices_equal
 from lit_reason.rewards.math.lex import FUNCTION_WORDS, ParseError
-from lit_reason.rewards.math.normalize import Normalized, normalize_answer, parse_plain_number
+from lit_reason.rewards.math.normalize import Normalized, normalize_answer, parse_plain_number, rounded_equal
 from lit_reason.rewards.math.parse import parse_math
 from lit_reason.rewards.math.timeout import MathTimeout, call_with_timeout
 from lit_reason.rewards.math.values import values_equal
@@ -26,12 +27,13 @@ _MAX_ANSWER_CHARS = 5000
 _MATH_WORDS = frozenset(FUNCTION_WORDS) | {
     "pi", "or", "and", "infty", "inf", "infinity", "frac", "sqrt", "cdot", "times", "left", "right",
     "le", "leq", "ge", "geq", "ne", "neq", "in", "cup", "pm", "mp", "begin", "end", "pmatrix",
-    "bmatrix", "matrix", "mathbb", "varnothing", "emptyset", "binom", "div", "lt", "gt", "lfloor",
-    "rfloor", "lceil", "rceil", "approx", "boxed", "mathrm", "mathbf", "text", "operatorname",
+    "bmatrix", "vmatrix", "smallmatrix", "matrix", "array", "mathbb", "varnothing", "emptyset", "binom", "div",
+    "lt", "gt", "lfloor", "rfloor", "lceil", "rceil", "approx", "boxed", "mathrm", "mathbf", "text", "operatorname",
 }
 _SHORT_WORDS = frozenset("yes no odd even all none true false neither both".split())
 _WORD_RE = re.compile(r"\\?[A-Za-z]{2,}")
 _GREEK_RE = re.compile(r"\\[A-Za-z]+")
+_DECIMAL_COMMA_RE = re.compile(r"-?\d+,\d+")
 _BASE_RE = re.compile(r"([0-9A-F]+)_(\d{1,2})")
 # The left side of "f(2) = 11", "(a,b) = (3,4)", "\\angle ABC = 40": a name, not a quantity.
 _NAMED_LHS_RE = re.compile(
@@ -67,7 +69,27 @@ def _numbers_equal(p: Normalized, g: Normalized) -> bool | None:
     if gn is None:
         return None
     # "50\%" may be graded against 50 (MATH drops the sign) or against 0.5 (its value).
-    return pn == gn or (p.percent and pn / 100 == gn) or (g.percent and gn / 100 == pn)
+    return pn == gn or (p.percent and pn / 100 == gn) or (g.percent and gn / 100 == pn) or rounded_equal(pn, gn)
+
+
+def _decimal_comma(p: str, g: str) -> bool:
+    """``3,25`` for the gold 3.25: a decimal comma, read so only against the same digits with a point."""
+    return any(_DECIMAL_COMMA_RE.fullmatch(x) is not None and x.replace(",", ".") == y for x, y in ((p, g), (g, p)))
+
+
+def _labelled_value(text: str) -> str | None:
+    """The value of a gold that names what it gives: ``(p,q)=(3,2)``, ``|AB| = 5``, ``V_1 : V_2 = 11:21``.
+
+    The left side is a name when, subscripts aside, it holds letters and no digit, sum or relation
+    (``7 = 11a + c`` and ``x + y = 5`` are equations, not names).
+    """
+    lhs, sep, rhs = text.partition("=")
+    if not sep or "=" in rhs or not rhs.strip():
+        return None
+    name = re.sub(r"_\{?\w+\}?", "", lhs)
+    if re.search(r"[\d<>+\-]|\\[lg]e", name) or not re.search(r"[A-Za-z]", name):
+        return None
+    return rhs.strip()
 
 
 def _base_value(s: str) -> tuple[str, int] | None:
@@ -105,6 +127,18 @@ def _variants(v, norm: Normalized, other: Normalized) -> list:
     return out
 
 
+def _parse_prediction(text: str, gold_is_equation: bool):
+    """Parse a prediction; a chain the parser cannot read (``1 + 2 + \\cdots + 10 = 55``) is
+    read by its last right-hand side, the value it arrives at (math-verify's "last =" rule)."""
+    try:
+        return parse_math(text)
+    except ParseError:
+        head, sep, last = text.rpartition("=")
+        if not sep or gold_is_equation or not head.strip() or re.search(r"[<>]|\\[lg]e", text):
+            raise
+        return parse_math(last.strip())
+
+
 def symbolic_equal(pred: Normalized, gold: Normalized, tolerance: float) -> bool:
     """Compare two normalised answers with the parser and sympy (no time limit here).
 
@@ -119,7 +153,8 @@ def symbolic_equal(pred: Normalized, gold: Normalized, tolerance: float) -> bool
     if max(len(pred.text), len(gold.text)) > _MAX_SYMBOLIC_CHARS:
         return False
     try:
-        pv, gv = parse_math(pred.text), parse_math(gold.text)
+        gv = parse_math(gold.text)
+        pv = _parse_prediction(pred.text, "=" in gold.text)
     except ParseError:
         return False
     try:
@@ -169,6 +204,11 @@ def answers_equal(
         return False
     if p.text == g.text or p.text.replace(" ", "") == g.text.replace(" ", ""):
         return True
+    if _decimal_comma(p.text, g.text):
+        return True
+    chosen = choices_equal(p.text, g.text)
+    if chosen is not None:
+        return chosen
     fast = _numbers_equal(p, g)
     if fast is not None:
         return fast
@@ -179,6 +219,9 @@ def answers_equal(
     if named and "=" not in g.text and "=" not in p.text[named.end() :]:
         # "f(2) = 11" answers 11; the plain-variable case "x = 3" the parser handles itself.
         return answers_equal(p.text[named.end() :], g.text, tolerance=tolerance, timeout_s=timeout_s)
+    value = _labelled_value(g.text)
+    if value is not None and "=" not in p.text:
+        return answers_equal(p.text, value, tolerance=tolerance, timeout_s=timeout_s)
     if _is_text_answer(p.text) or _is_text_answer(g.text):
         return _text_key(p.text) == _text_key(g.text)
     try:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from lit_reason.rewards.math.final import math_spans, unmarked_answers
+from lit_reason.rewards.math.final import is_bare_answer, math_spans, unmarked_answers
 from lit_reason.rewards.math.normalize import matching_brace
 
 __all__ = ["extract_answer", "extract_answers", "answer_section"]
@@ -34,9 +34,11 @@ _PHRASE_RE = re.compile(
     r"|\b(?:correct|right)\s+(?:option|choice)\s+is\s*:?)",
     re.IGNORECASE,
 )
+_SENTENCE_RE = re.compile(r"[A-Za-z]{2,}\S*(?:\s+\S+){2,}")  # starts with a word, 3+ words
 _GSM_RE = re.compile(r"####\s*([^\n]+)")
 _CLAUSE_STOP_RE = re.compile(
     r",\s+(?:since|because|which|as|so|that|where|when|given|from|with|but|hence|thus|therefore)\b"
+    r"|\s+(?:since|because)\b"
     r"|\.\s|\.$|\n|;\s|\?|!(?!\d)",
     re.IGNORECASE,
 )
@@ -64,8 +66,11 @@ def _brace_group(text: str, start: int) -> tuple[str, int] | None:
 
 
 def _boxes(text: str) -> list[str]:
-    out = []
+    """The outermost boxes (a box inside a box is the same answer)."""
+    out, outer_end = [], 0
     for m in _BOX_RE.finditer(text):
+        if m.start() < outer_end:
+            continue
         i = m.end()
         while i < len(text) and text[i] == " ":
             i += 1
@@ -73,6 +78,7 @@ def _boxes(text: str) -> list[str]:
             group = _brace_group(text, i)
             if group is not None:
                 out.append(group[0].strip())
+                outer_end = group[1]
         else:  # \boxed 5
             bare = re.match(r"[^\s$]+", text[i:])
             if bare:
@@ -97,6 +103,10 @@ def _phrase_value(rest: str) -> str | None:
         return math.strip() or None
     stop = _CLAUSE_STOP_RE.search(rest)
     value = (rest[: stop.start()] if stop else rest).strip()
+    if _SENTENCE_RE.match(value) and not is_bare_answer(value):
+        # "Final Answer: The area is 24 square units": the answer is in the sentence.
+        inner = _from_section(value, allow_fallback=True)
+        return inner[-1] if inner else None
     return value[:_MAX_ANSWER_CHARS] or None
 
 

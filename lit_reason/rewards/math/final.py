@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["unmarked_answers", "math_spans"]
+__all__ = ["unmarked_answers", "math_spans", "is_bare_answer"]
 
 _MAX_BARE_CHARS = 200
 _JOIN_RE = re.compile(r"\s*(?:,|,?\s*\b(and|or)\b)\s*", re.IGNORECASE)
@@ -33,16 +33,31 @@ _LETTERS_RE = re.compile(r"[A-Za-z]{2,}")
 # Letter runs that may stand in a bare answer: connectives, function names, unit abbreviations.
 _MATH_RUNS = frozenset(
     "or and pm mp mod gcd lcm sin cos tan cot sec csc log ln exp max min lim det "
-    "cm mm km kg mg ml ft lb oz mph hr sec deg pct".split()
+    "cm mm km kg mg ml ft lb oz mph hr sec deg pct sqrt cbrt arcsin arccos arctan sinh cosh tanh "
+    "abs infty inf infinity".split()
 )
 # Short English words: a two-letter run outside this list is a product of variables (xy, ab).
 _PROSE_RUNS = frozenset("is it so we be as at by if in of on to an am do no he me my us up".split())
+# Unit abbreviations a number may be glued to (12cm, 1,000.99m², 3h), unlike a letter of a word (4b, 9A).
+_GLUED_UNITS = r"(?:cm|mm|km|kg|mg|ml|mph|ft|lb|m|g|s|h)(?:\u00b2|\u00b3|\^\d)?(?![A-Za-z\d])"
 # A number that stands alone: not glued to a letter, digit, LaTeX group or sub/superscript on
 # either side; thousands grouped by commas or by single spaces; an optional percent after it.
 _STANDALONE_RE = re.compile(
-    r"(?<![\w.\\^_{}/])[-+]?(?:\d{1,3}(?:,\d{3})+(?![\d,])|\d{1,3}(?: \d{3})+(?![\d ]\d)|\d+)(?:\.\d+)?"
-    r"(?:\s*/\s*\d+)?(?![\w^_{}]|\.\d)(?:\s*(?:\\?%|percent\b|pct\b))?"
+    r"(?<![\w.\\^_{}/])[-+]?(?:\d+ \d+/\d+(?![\d/])|\d{1,3}(?:,\d{3})+(?![\d,])|\d{1,3}(?: \d{3})+(?![\d ]\d)|\d+)(?:\.\d+)?"
+    r"(?:\s*/\s*\d+)?(?:(?![\w^_{}]|\.\d)|(?=" + _GLUED_UNITS + r"))(?:\s*(?:\\?%|percent\b|pct\b))?"
 )
+
+
+# Plain-text maths a chat model prints in prose: sqrt(2)/2, 4√2, 25π; "x = 3 or x = -1".
+_PLAIN_EXPR_RE = re.compile(
+    r"(?<![\w.\\])[-+]?(?:\d+(?:\.\d+)?\s*\*?\s*)?(?:\u221a\s*\(?\d+\)?|sqrt\s*\(\s*\d+\s*\)|\u03c0|pi(?![A-Za-z]))"
+    r"(?:\s*/\s*\d+)?"
+)
+_NUM = r"-?\d+(?:\.\d+)?(?:/\d+)?"
+_PLAIN_LIST_RE = re.compile(rf"\b([a-z])\s*=\s*{_NUM}(?:\s*(?:,|,?\s*\b(?:or|and)\b)\s*\1\s*=\s*{_NUM})+")
+_NO_SOLUTION_RE = re.compile(r"\bno (?:real )?solutions?\b", re.IGNORECASE)
+_LONE_LETTER_RE = re.compile(r"\s*[A-Za-z]\s*")
+_APPROX_RE = re.compile(r"(?:\u2248|\\approx|~|\b(?:about|approximately|roughly)\b)\s*[-+]?[\d.,]+")
 
 
 def math_spans(text: str) -> list[tuple[int, int, str]]:
@@ -84,7 +99,8 @@ def _prose_runs(s: str) -> list[str]:
     return [w for w in _LETTERS_RE.findall(s) if w.lower() in _PROSE_RUNS or (len(w) > 2 and w.lower() not in _MATH_RUNS)]
 
 
-def _is_bare(s: str) -> bool:
+def is_bare_answer(s: str) -> bool:
+    """Whether a text is only an answer: one line with no prose word, or one or two words with no digit."""
     if len(s) > _MAX_BARE_CHARS or ("\n" in s and "\\begin" not in s):
         return False
     words = _prose_runs(s)
@@ -102,6 +118,14 @@ def _is_prose_span(content: str) -> bool:
 def _last_number(text: str) -> str | None:
     numbers = list(_STANDALONE_RE.finditer(text))
     return numbers[-1].group(0).strip() if numbers else None
+
+
+def _last_plain(text: str) -> str | None:
+    """The last standalone number or plain expression, whichever ends last (an expression holding
+    the number wins)."""
+    found = [(m.end(), m.end() - m.start(), m.group(0).strip())
+             for regex in (_STANDALONE_RE, _PLAIN_EXPR_RE, _PLAIN_LIST_RE) for m in regex.finditer(text)]
+    return max(found)[2] if found else None
 
 
 def _final_run(s: str, spans: list[tuple[int, int, str]]) -> list[str]:
@@ -147,8 +171,12 @@ def unmarked_answers(section: str) -> list[str]:
     if cut and cut.group(1).strip():
         return [cut.group(1).strip()]
     spans = [sp for sp in math_spans(s) if not (s[sp[0]] == "$" and s[sp[0] + 1] != "$" and _is_prose_span(sp[2]))]
-    if not spans and _is_bare(s):
+    if not spans and is_bare_answer(s):
         return [s]
+    outside = "".join(s[a:b] for a, b in zip([0] + [e for _, e, _ in spans], [b for b, _, _ in spans] + [len(s)]))
+    if re.search(r"\d", outside):
+        # "of $n$ is 34", "19 points in the domain of $f$": a lone variable names what the number answers.
+        spans = [sp for sp in spans if not _LONE_LETTER_RE.fullmatch(sp[2])]
     masked, last_end = s, 0
     for start, end, _ in spans:
         masked = masked[:start] + " " * (end - start) + masked[end:]
@@ -157,5 +185,8 @@ def unmarked_answers(section: str) -> list[str]:
         run = _final_run(s, spans)
         if run:
             return run
-    number = _last_number(masked)
-    return [number] if number else []
+    # "x = 1/3 ≈ 0.333", "sqrt(2)/2, about 0.707": the exact value answers, unless it is all there is.
+    plain = _last_plain(_APPROX_RE.sub(lambda m: " " * len(m.group(0)), masked)) or _last_plain(masked)
+    if plain:
+        return [plain]
+    return ["no solution"] if not spans and _NO_SOLUTION_RE.search(s) else []

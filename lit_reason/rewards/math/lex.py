@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-__all__ = ["Token", "ParseError", "tokenize", "FUNCTION_WORDS"]
+__all__ = ["Token", "ParseError", "tokenize", "FUNCTION_WORDS", "RELOPS", "MUL_CMDS", "LIST_SEPS", "GREEK", "MATRIX_ENVS"]
 
 
 class ParseError(ValueError):
@@ -35,6 +35,18 @@ FUNCTION_WORDS = (
     "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "sqrt", "sin", "cos", "tan", "cot",
     "sec", "csc", "log", "ln", "exp",
 )
+# The parser's vocabulary of commands and operators (names without the backslash).
+RELOPS = {"=": "=", "<": "<", ">": ">", "<=": "<=", ">=": ">=", "!=": "!=", "le": "<=", "leq": "<=",
+           "leqslant": "<=", "ge": ">=", "geq": ">=", "geqslant": ">=", "lt": "<", "gt": ">",
+           "ne": "!=", "neq": "!=", "approx": "="}
+MUL_CMDS = {"cdot", "times", "ast"}
+LIST_SEPS = {",", ";"}
+GREEK = set(
+    "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi "
+    "rho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Sigma Phi Psi Omega "
+    "ell".split()
+)
+MATRIX_ENVS = {"matrix", "pmatrix", "bmatrix", "Bmatrix", "smallmatrix", "array"}
 _WORDS = frozenset(FUNCTION_WORDS) | {"pi", "or", "and", "infty", "inf", "infinity"}
 _WORD_PREFIX_RE = re.compile("|".join(sorted(_WORDS, key=len, reverse=True)))
 _TOKEN_RE = re.compile(

@@ -16,10 +16,20 @@ import sympy
 
 from lit_reason.rewards.math.lex import ParseError
 
-__all__ = ["Seq", "Rel", "SetUnion", "PM", "MAX_BITS", "safe_pow", "safe_factorial", "as_expr"]
+__all__ = ["Seq", "Rel", "SetUnion", "PM", "MAX_BITS", "FUNCTIONS", "INVERSES", "safe_pow", "safe_factorial", "as_expr"]
 
 MAX_BITS = 4096
 PM = sympy.Symbol("pm_sign_")  # marks a \pm; the comparison expands it into two values
+# The functions a LaTeX or plain answer may name, by their name without a backslash.
+FUNCTIONS = {
+    "sin": sympy.sin, "cos": sympy.cos, "tan": sympy.tan, "cot": sympy.cot, "sec": sympy.sec,
+    "csc": sympy.csc, "arcsin": sympy.asin, "arccos": sympy.acos, "arctan": sympy.atan,
+    "sinh": sympy.sinh, "cosh": sympy.cosh, "tanh": sympy.tanh, "ln": sympy.log, "exp": sympy.exp,
+    "log": sympy.log,
+}
+# \tan^{-1} x is arctan x, never 1 / tan x (the convention of every textbook answer key).
+INVERSES = {"sin": sympy.asin, "cos": sympy.acos, "tan": sympy.atan, "cot": sympy.acot, "sec": sympy.asec,
+             "csc": sympy.acsc}
 
 
 @dataclass(frozen=True)

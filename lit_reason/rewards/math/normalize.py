@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-__all__ = ["Normalized", "normalize_answer", "parse_plain_number"]
+__all__ = ["Normalized", "normalize_answer", "parse_plain_number", "rounded_equal"]
 
 # Words that may trail a number as a unit ("5 apples", "12 cm"). A trailing word that is a
 # maths name or a list connective is never a unit: stripping "or 4" would hide a hedge.
@@ -25,7 +25,8 @@ _NOT_UNITS = frozenset(
 )
 _UNICODE = {
     "\u2212": "-", "\u2013": "-", "\u00d7": "\\times ", "\u00f7": "\\div ", "\u03c0": "\\pi ",
-    "\u221e": "\\infty ", "\u2264": "\\le ", "\u2265": "\\ge ", "\u2260": "\\ne ", "\u221a": "\\sqrt",
+    "\u2248": "\\approx ", "\u2208": "\\in ", "\u00bd": "\\frac{1}{2}", "\u2153": "\\frac{1}{3}",
+    "\u2154": "\\frac{2}{3}", "\u00bc": "\\frac{1}{4}", "\u00be": "\\frac{3}{4}", "\u221e": "\\infty ", "\u2264": "\\le ", "\u2265": "\\ge ", "\u2260": "\\ne ", "\u221a": "\\sqrt",
     "\u00b7": "\\cdot ", "\u2009": " ", "\u202f": " ", "\u00a0": " ", "\u2205": "\\varnothing ",
     "\u222a": "\\cup ", "\u00b0": "^\\circ", "\u00b2": "^2", "\u00b3": "^3",
     "\u20ac": "", "\u00a3": "", "\u00a5": "",  # currency signs, like "\\$", are not part of the value
@@ -37,17 +38,27 @@ _BRACE_WORDS_RE = re.compile(r"\\lbrace(?![A-Za-z])|\\rbrace(?![A-Za-z])")
 _SIZING_RE = re.compile(r"\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big)(?![a-zA-Z])\s*")
 _FRAC_ALIAS_RE = re.compile(r"\\[dtc]frac(?![a-zA-Z])")
 _BINOM_ALIAS_RE = re.compile(r"\\[dt]binom(?![a-zA-Z])")
-_DEGREE_RE = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|\\degree\b|\^\s*\{\s*\\text\{\s*o\s*\}\s*\}")
+_DEGREE_RE = re.compile(
+    r"\^\s*\{?\s*\\circ\s*\}?|\\degree\b|\^\s*\{\s*\\text\{\s*o\s*\}\s*\}|(?<=\d)\^\s*(?:o|\{\s*o\s*\})(?![A-Za-z])"
+)
 _PERCENT_RE = re.compile(r"\\?%")
 _DOLLAR_RE = re.compile(r"\\\$|\$")
-_THOUSANDS_RE = re.compile(r"(?<![\d.])(\d{1,3})((?:(?:\{,\}|,\\!|,|\\,|\\ |\s)\d{3})+)(?![\d,])")
+_THOUSANDS_RE = re.compile(r"(?<![\d.])([1-9]\d{0,2})((?:(?:(?:\{,\}|,\\!|\\,)\s?|,|\\ |\s)\d{3})+)(?![\d,])")
 _TEXT_CMD_RE = re.compile(
     r"\\(?:text|textbf|textit|textrm|textnormal|mbox|mathrm|mathbf|boldsymbol|bm|operatorname)\s*\{"
 )
 # Words separated by mandatory spaces: a nested "(word\s*)+" backtracks exponentially.
 _TRAILING_WORDS_RE = re.compile(
-    r"^(.*?[\d})\]])\s*([A-Za-z][A-Za-z.\-]*(?:\^\d)?(?:\s+[A-Za-z][A-Za-z.\-]*(?:\^\d)?)*)$"
+    r"^(.*?[\d})\]])\s*([A-Za-z][A-Za-z.\-]*(?:/[A-Za-z]+)?(?:\^\d)?"
+    r"(?:\s+[A-Za-z][A-Za-z.\-]*(?:/[A-Za-z]+)?(?:\^\d)?)*)$"
 )
+# 0.1\overline{6}, 0.\bar{3}, 0.\dot{3}: a repeating decimal, read as the fraction it is.
+_REPEATING_RE = re.compile(
+    r"(?<![\d.])(\d*)\.(\d*)\s*\\(?:overline|bar)\s*\{\s*(\d+)\s*\}|(?<![\d.])(\d*)\.(\d*)\s*\\(?:dot|bar)\s*\{?\s*(\d)\s*\}?"
+)
+_APPROX_WORDS_RE = re.compile(r"^(?:about|approximately|approx\.?|around|roughly|nearly)\s+(?=[-+.\d\\$])", re.IGNORECASE)
+_TRIG_RE = re.compile(r"\\(?:arc)?(?:sin|cos|tan|cot|sec|csc)(?![A-Za-z])")
+_DEGREE_ARG_RE = re.compile(r"(\d+(?:\.\d+)?)\s*\^\s*\{?\s*\\circ\s*\}?")
 _BASE_BRACES_RE = re.compile(r"(?<![\w}])((?=[0-9A-F]*\d)[0-9A-F]+)_\{(\d{1,2})\}")
 _NUMBER_RE = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 # One spelling per relation, so "x \\geq 5" and "x >= 5" meet on the string fast path.
@@ -78,6 +89,8 @@ def _unwrap_math_delimiters(s: str) -> str:
     for left, right in (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]")):
         if s.startswith(left) and s.endswith(right) and len(s) >= len(left) + len(right):
             s = s[len(left) : len(s) - len(right)].strip()
+    while s.startswith("\\boxed{") and matching_brace(s, 6) == len(s) - 1:  # a box inside the box
+        s = s[7:-1].strip()
     return s
 
 
@@ -146,9 +159,28 @@ def _strip_trailing_words(s: str) -> tuple[str, list[str]]:
     if not m:
         return s, []
     words = m.group(2).split()
-    if any(w.lower().strip(".") in _NOT_UNITS or len(w) < 2 for w in words):
+    if words in (["h"], ["s"], ["m"], ["g"], ["L"]) and re.search(r"\d$", m.group(1)):
+        return m.group(1), words  # 3h, 5 m, 20 g: a one-letter unit after a bare number
+    if any(part.lower().strip(".") in _NOT_UNITS or len(w) < 2 for w in words for part in w.split("/")):
         return s, []
     return m.group(1), words
+
+
+def _approximation_dropped(s: str) -> str:
+    """``x = \\frac13 \\approx 0.33`` states 1/3: the value before the first ``\\approx`` is the answer.
+
+    Kept when nothing exact precedes it (``x \\approx 4.24`` states 4.24).
+    """
+    head, sep, _ = s.partition("\\approx")
+    if sep and ("=" in head or re.search(r"\d", head)):
+        return head.rstrip()
+    return s
+
+
+def _repeating(m: re.Match) -> str:
+    whole, fixed, period = (m.group(1), m.group(2), m.group(3)) if m.group(3) else m.group(4, 5, 6)
+    value = Fraction(f"{whole or 0}.{fixed or 0}") + Fraction(int(period), (10 ** len(period) - 1) * 10 ** len(fixed))
+    return f"\\frac{{{value.numerator}}}{{{value.denominator}}}"
 
 
 def _join_thousands(m: re.Match) -> str:
@@ -161,9 +193,10 @@ def _thousands(s: str) -> str:
     A bare comma group is joined only when the string is not a comma list of short numbers,
     so ``1,000`` is a thousand while ``1, 2, 3`` stays a list.
     """
-    if "," in s and re.search(r",\s", s):
-        # A list with spaces after commas: only join the unambiguous LaTeX separators.
-        return re.sub(r"(\d)(?:\{,\}|,\\!|\\,|\\ )(?=\d{3}(?!\d))", r"\1", s)
+    if "," in s and (re.search(r",\s", s) or re.search(r"[(\[]|\\\{", s)):
+        # A list with spaces after commas, or a tuple or interval ("(12,102)" is a pair): only join
+        # the unambiguous LaTeX separators.
+        return re.sub(r"(\d)(?:\{,\}|,\\!|\\,|\\ )\s?(?=\d{3}(?!\d))", r"\1", s)
     return _THOUSANDS_RE.sub(_join_thousands, s)
 
 
@@ -191,6 +224,10 @@ def normalize_answer(raw: str) -> Normalized:
     s = _BRACE_WORDS_RE.sub(lambda m: "\\{" if m.group(0) == "\\lbrace" else "\\}", s)
     s = _RELATION_RE.sub(lambda m: _RELATIONS[m.group(0)] + " ", s)
     s = _BASE_BRACES_RE.sub(r"\1_\2", s)  # 204_{5} -> 204_5
+    s = _REPEATING_RE.sub(_repeating, s)
+    s = _approximation_dropped(s)
+    if _TRIG_RE.search(s):  # \sin 30^\circ: an angle in degrees inside a trig function is a value
+        s = _DEGREE_ARG_RE.sub(r"(\1 \\pi/180)", s)
     s = _thousands(s)
     s = _SPACING_RE.sub(" ", s)
     s, units = _unwrap_text_commands(s)
@@ -201,6 +238,7 @@ def normalize_answer(raw: str) -> Normalized:
     s = _DOLLAR_RE.sub("", s)
     s = re.sub(r"\s+", " ", s).strip().rstrip(" .,;:")
     s = re.sub(r"^(?:=|\\approx)\s*", "", s)
+    s = _APPROX_WORDS_RE.sub("", s)
     s, words = _strip_trailing_words(s)
     units.extend(words)
     s = s.strip().rstrip(" .,;:")
@@ -222,6 +260,34 @@ def _mixed_number(s: str) -> Fraction | None:
         return None
     value = int(whole) + Fraction(int(num), int(den))
     return -value if sign else value
+
+
+def _decimal_places(x: Fraction) -> int | None:
+    """Places of the shortest decimal that writes ``x`` exactly (None when there is none: 1/3)."""
+    q, twos, fives = x.denominator, 0, 0
+    while q % 2 == 0:
+        q, twos = q // 2, twos + 1
+    while q % 5 == 0:
+        q, fives = q // 5, fives + 1
+    return max(twos, fives) if q == 1 else None
+
+
+def rounded_equal(a: Fraction, b: Fraction) -> bool:
+    """Whether one side is the other rounded or cut to 4+ decimal places (0.0833333 for 1/12).
+
+    Only against a value no decimal writes exactly (1/12, 8/3): two exact decimals
+    (0.1234 vs 0.12345) stay exact, and three places (0.333 for 1/3) are too few to tell a rounding
+    from a different answer.
+
+    Example:
+        >>> rounded_equal(Fraction("2.6667"), Fraction(8, 3)), rounded_equal(Fraction("0.333"), Fraction(1, 3))
+        (True, False)
+    """
+    for x, y in ((a, b), (b, a)):
+        places = _decimal_places(x)
+        if places is not None and places >= 4 and _decimal_places(y) is None:
+            return abs(x - y) <= Fraction(1, 10**places)
+    return False
 
 
 def parse_plain_number(s: str) -> Fraction | None:

@@ -12,28 +12,30 @@ from functools import lru_cache
 
 import sympy
 
-from lit_reason.rewards.math.lex import ParseError, Token, tokenize
-from lit_reason.rewards.math.nodes import PM, Rel, Seq, SetUnion, as_expr, safe_factorial, safe_pow
+from lit_reason.rewards.math.lex import (
+    GREEK,
+    LIST_SEPS,
+    MATRIX_ENVS,
+    MUL_CMDS,
+    RELOPS,
+    ParseError,
+    Token,
+    tokenize,
+)
+from lit_reason.rewards.math.nodes import (
+    FUNCTIONS,
+    INVERSES,
+    PM,
+    Rel,
+    Seq,
+    SetUnion,
+    as_expr,
+    safe_factorial,
+    safe_pow,
+)
 
 __all__ = ["Seq", "Rel", "SetUnion", "PM", "parse_math", "ParseError"]
 
-_FUNCS = {
-    "sin": sympy.sin, "cos": sympy.cos, "tan": sympy.tan, "cot": sympy.cot, "sec": sympy.sec,
-    "csc": sympy.csc, "arcsin": sympy.asin, "arccos": sympy.acos, "arctan": sympy.atan,
-    "sinh": sympy.sinh, "cosh": sympy.cosh, "tanh": sympy.tanh, "ln": sympy.log, "exp": sympy.exp,
-    "log": sympy.log,
-}
-_RELOPS = {"=": "=", "<": "<", ">": ">", "<=": "<=", ">=": ">=", "!=": "!=", "le": "<=", "leq": "<=",
-           "leqslant": "<=", "ge": ">=", "geq": ">=", "geqslant": ">=", "lt": "<", "gt": ">",
-           "ne": "!=", "neq": "!=", "approx": "="}
-_MUL_CMDS = {"cdot", "times", "ast"}
-_LIST_SEPS = {",", ";"}
-_GREEK = set(
-    "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi "
-    "rho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Sigma Phi Psi Omega "
-    "ell".split()
-)
-_MATRIX_ENVS = {"matrix", "pmatrix", "bmatrix", "Bmatrix", "smallmatrix", "array"}
 
 
 class _Parser:
@@ -67,7 +69,7 @@ class _Parser:
     def is_sep(self) -> bool:
         t = self.peek()
         return t is not None and (
-            (t.kind == "op" and t.text in _LIST_SEPS) or (t.kind == "word" and t.text in ("or", "and"))
+            (t.kind == "op" and t.text in LIST_SEPS) or (t.kind == "word" and t.text in ("or", "and"))
         )
 
     # ---- lists, unions, relations -------------------------------------------------------------
@@ -93,7 +95,7 @@ class _Parser:
             if t is not None and t.kind == "cmd" and t.text == "in":
                 self.take()  # "x \in [0, 1]": the set is the answer
                 return self.parse_relation()
-            op = _RELOPS.get(t.text) if t is not None and t.kind in ("op", "cmd") else None
+            op = RELOPS.get(t.text) if t is not None and t.kind in ("op", "cmd") else None
             if op is None:
                 break
             self.take()
@@ -137,7 +139,7 @@ class _Parser:
         if t.kind == "word":
             return t.text not in ("or", "and")
         if t.kind == "cmd":
-            return t.text not in _RELOPS and t.text not in _MUL_CMDS and t.text not in (
+            return t.text not in RELOPS and t.text not in MUL_CMDS and t.text not in (
                 "div", "pm", "mp", "cup", "in", "right", "rfloor", "rceil")
         if t.kind == "op":
             return t.text in ("(", "[", "{", "\\{") or (t.text == "|" and self.abs_depth == 0)
@@ -148,7 +150,7 @@ class _Parser:
         while True:
             t = self.peek()
             if t is not None and ((t.kind == "op" and t.text in "*/") or (t.kind == "cmd" and (
-                    t.text in _MUL_CMDS or t.text == "div"))):
+                    t.text in MUL_CMDS or t.text == "div"))):
                 self.take()
                 rhs = as_expr(self.parse_unary())
                 value = as_expr(value) / rhs if t.text in ("/", "div") else as_expr(value) * rhs
@@ -266,9 +268,12 @@ class _Parser:
             x = as_expr(self.parse_postfix())
         else:  # \sin 2x: the implicit product after the name is the argument
             x = as_expr(self.parse_power())
-            while self.starts_factor() and not (self.at("cmd") and self.peek().text in _FUNCS):
+            while self.starts_factor() and not (self.at("cmd") and self.peek().text in FUNCTIONS):
                 x = x * as_expr(self.parse_power())
-        value = _FUNCS[name](x) if base is None else sympy.log(x, base)
+        fn = FUNCTIONS[name]
+        if power == -1 and name in INVERSES:
+            fn, power = INVERSES[name], None
+        value = fn(x) if base is None else sympy.log(x, base)
         return value if power is None else safe_pow(value, power)
 
     def command(self, name: str):
@@ -289,7 +294,7 @@ class _Parser:
             if n.is_Number and abs(n) > 10**4:
                 raise ParseError("binomial too large")
             return sympy.binomial(n, k)
-        if name in _FUNCS:
+        if name in FUNCTIONS:
             return self.function(name)
         if name == "pi":
             return sympy.pi
@@ -308,7 +313,7 @@ class _Parser:
             inner = as_expr(self.parse_expr())
             self.expect("cmd", "rfloor" if name == "lfloor" else "rceil")
             return sympy.floor(inner) if name == "lfloor" else sympy.ceiling(inner)
-        if name in _GREEK:
+        if name in GREEK:
             return sympy.Symbol(name)
         raise ParseError(f"unsupported command \\{name}")
 
@@ -337,7 +342,7 @@ class _Parser:
         raise ParseError(f"unexpected {text!r}")
 
     def matrix(self, env: str):
-        if env not in _MATRIX_ENVS:
+        if env not in MATRIX_ENVS:
             raise ParseError(f"unsupported environment {env}")
         if env == "array" and self.at("op", "{"):  # column spec {cc}
             while self.take().text != "}":

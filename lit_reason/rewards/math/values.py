@@ -9,10 +9,12 @@ inconclusive) when they contain variables. Report §3.5.1 (rule-based accuracy r
 from __future__ import annotations
 
 import random
+from fractions import Fraction
 
 import sympy
 
 from lit_reason.rewards.math.nodes import PM, Rel, Seq, SetUnion
+from lit_reason.rewards.math.normalize import rounded_equal
 
 __all__ = ["values_equal", "exprs_equal"]
 
@@ -44,7 +46,7 @@ def _simplifies_to_zero(a, b) -> bool:
 
 def _constants_equal(a, b, tol: float) -> bool:
     if a.is_Rational and b.is_Rational:
-        return a == b
+        return a == b or rounded_equal(Fraction(int(a.p), int(a.q)), Fraction(int(b.p), int(b.q)))
     va, vb = _numeric(a), _numeric(b)
     if va is None or vb is None:
         return a.equals(b) is True
@@ -107,21 +109,23 @@ def _is_equation(v) -> bool:
     return isinstance(v, Rel) and all(op == "=" for op in v.ops)
 
 
-def _is_label(t) -> bool:
-    """A left-hand side that names the answer: ``x``, ``f(x)`` (parsed as f*x)."""
-    return isinstance(t, sympy.Symbol) or (isinstance(t, sympy.Mul) and all(isinstance(a, sympy.Symbol) for a in t.args))
+def _is_label(t, sums: bool = False) -> bool:
+    """A left-hand side that names the answer: ``x``, ``f(x)`` (parsed as f*x); with ``sums``, ``a + b``."""
+    kinds = (sympy.Mul, sympy.Add) if sums else sympy.Mul
+    return isinstance(t, sympy.Symbol) or (isinstance(t, kinds) and all(isinstance(a, sympy.Symbol) for a in t.args))
 
 
-def _equation_value(rel: Rel, tol: float):
+def _equation_value(rel: Rel, tol: float, sums: bool = False):
     """The value an equation states: ``x = 3`` -> 3, ``3 = x`` -> 3, ``x = 1 + 2 = 3`` -> 3.
 
     Returns None when the stated values disagree (``x = 3 = 4``), so a chain cannot smuggle in
-    the gold answer next to a wrong one.
+    the gold answer next to a wrong one. With ``sums`` (a prediction), ``a + b = 7`` states 7 too;
+    a gold ``x + y = 5`` is a line, not the number 5.
     """
     terms = list(rel.terms)
-    if _is_label(terms[0]):
+    if _is_label(terms[0], sums):
         terms = terms[1:]
-    elif _is_label(terms[-1]):
+    elif _is_label(terms[-1], sums):
         terms = terms[:-1]
     if not all(isinstance(t, sympy.Expr) for t in terms):
         return terms[-1] if len(terms) == 1 else None
@@ -155,8 +159,8 @@ def _interval(seq: Seq):
     a, b = seq.items
     if not all(isinstance(x, sympy.Expr) and not x.free_symbols for x in (a, b)):
         return None
-    if (b - a).is_negative:
-        return None  # (3, 1) is a pair, never an (empty) interval
+    if not (b - a).is_extended_positive:
+        return None  # (3, 1) and (3, 3) are pairs, never empty intervals
     try:
         return sympy.Interval(a, b, seq.open == "(", seq.close == ")")
     except (TypeError, ValueError):
@@ -177,6 +181,15 @@ def _bound_set(op: str, bound):
                           left_open=op == ">", right_open=op == "<")
 
 
+def _linear_bound(diff, x):
+    """``(a, -b/a)`` when ``diff`` is ``a x + b`` with numbers a != 0, b; None otherwise."""
+    poly = sympy.Poly(diff, x) if diff.is_polynomial(x) else None
+    if poly is None or poly.degree() != 1:
+        return None
+    a, b = poly.all_coeffs()
+    return (a, -b / a) if a.is_number and b.is_number and a.is_extended_real else None
+
+
 def _rel_set(rel: Rel):
     """A one-variable inequality chain as a real set: ``0 < x <= 1`` -> Interval.Lopen(0, 1).
 
@@ -193,6 +206,9 @@ def _rel_set(rel: Rel):
             piece = _bound_set(op, right)
         elif right == x and not left.free_symbols:
             piece = _bound_set(_FLIP[op], left)
+        elif (linear := _linear_bound(left - right, x)) is not None:
+            slope, bound = linear  # -x > -1: x < 1, without solveset's ~100 ms
+            piece = _bound_set(op if slope > 0 else _FLIP[op], bound)
         else:
             piece = sympy.solveset(_REL_CLASSES[op](left, right), x, sympy.Reals)
             if not isinstance(piece, (sympy.Interval, sympy.Union, sympy.FiniteSet)):
@@ -318,7 +334,7 @@ def values_equal(p, g, tol: float) -> bool:
     if _is_equation(p) and _is_equation(g):
         return _equations_equal(p, g, tol)
     if _is_equation(p) and isinstance(g, sympy.Expr):
-        value = _equation_value(p, tol)
+        value = _equation_value(p, tol, sums=True)
         return value is not None and values_equal(value, g, tol)
     if _is_equation(g) and isinstance(p, sympy.Expr):
         value = _equation_value(g, tol)

@@ -45,6 +45,40 @@ def test_gold_given_as_a_full_solution():
                          answer=[gsm_solution, math_solution, gsm_solution]) == [1.0, 1.0, 0.0]
 
 
+def test_gold_with_several_boxes_is_their_list():
+    gold = r"$\boxed{1}$ and $\boxed{-2}$"
+    assert math_accuracy(["p"] * 3, [r"$\boxed{-2, 1}$", r"$\boxed{1}$", "The roots are $1$ and $-2$."],
+                         answer=[gold] * 3) == [1.0, 0.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("completion", "gold", "expected"),
+    [
+        (r"The answer is $\boxed{\boxed{5 \text{ cm}}}$.", "5", 1.0),  # a box inside a box is one answer
+        (r"Parts: $\boxed{(3, 3)}$ for (a) and $\boxed{(1, 1)}$ for (b).", "(3, 3), (1, 1)", 1.0),
+        (r"Parts: $\boxed{(3, 3)}$ for (a) and $\boxed{(1, 1)}$ for (b).", "(3, 3)", 0.0),
+        ("Final Answer: The area is 24 square units.", "24", 1.0),  # the answer inside a sentence
+        ("Final Answer: There are 19 points in the domain of $f$.", "19", 1.0),
+        ("Final Answer: There are 19 points in the domain of $f$.", "f", 0.0),
+        ("We solve and get x = 1/3 \u2248 0.333.", r"\frac13", 1.0),  # the exact value, not its approximation
+        ("so the number is 10 which is 1,000.99m\u00b2", "1000.99", 1.0),  # a unit glued to the number
+        ("The code is AZYUK2A.", "2", None),
+        ("The exact value is sqrt(2)/2, about 0.707.", r"\frac{\sqrt2}{2}", 1.0),  # plain-text maths in prose
+        ("The value is sqrt(3).", "3", 0.0),
+        ("So the area is 25\u03c0 square units.", r"25\pi", 1.0),
+        ("So the area is 25\u03c0 square units.", "25", 0.0),
+        ("The length is 4\u221a2 cm.", r"4\sqrt{2}", 1.0),
+        ("Solving, x = 3 or x = -1.", "-1, 3", 1.0),
+        ("Solving, x = 3 or x = -1.", "3", 0.0),
+        ("She needs 2 1/2 cups of flour.", r"\frac52", 1.0),  # a mixed number
+        ("It takes about 3.6 hours.", "3.6", 1.0),  # an approximation that is all there is
+        ("Therefore, there is no solution.", r"\text{no solution}", 1.0),
+    ],
+)
+def test_answers_as_models_write_them(completion, gold, expected):
+    assert score(completion, gold) == expected
+
+
 def test_length_mismatch_is_an_error():
     with pytest.raises(ValueError, match="2 completions but 1 answers"):
         math_accuracy(["p", "p"], ["1", "2"], answer=["1"])

@@ -68,3 +68,46 @@ def test_lit_reason_on_the_frozen_wild_corpus(monkeypatch, capsys):
     assert stats["uncontested_agreement"] >= 0.985
     assert stats["wrongly_accepted"] <= 1
     assert "uncontested" in capsys.readouterr().out
+
+
+def test_probe2_corpus_frozen_and_lit_reason_on_it(monkeypatch, capsys):
+    bench = load_benchmark(monkeypatch)
+    rows = bench.load_pairs(bench.PROBE2)
+    assert len(rows) >= 400
+    assert all(r["source"] and r["kind"] and isinstance(r["contested"], bool) for r in rows)
+    assert {"choice", "repeating_decimal", "function_value", "conjunction", "hard_negative"} <= {r["kind"] for r in rows}
+    assert not any(r["label"] for r in rows if r["kind"] == "hard_negative" and not r["contested"])
+    verdicts, _ = bench.lit_reason_verdicts(rows)
+    stats = bench.summarize("lit-reason", verdicts, rows)
+    # Frozen in 5b0250e before the grading changes: 0.918 (494/538) uncontested, 0 wrong accepts then;
+    # 538/538 after the choice, repeating-decimal, inverse-trig, slash-unit and chain fixes.
+    assert stats["uncontested_agreement"] >= 0.985
+    assert stats["wrongly_accepted"] <= 1
+    assert "uncontested" in capsys.readouterr().out
+
+
+def test_probe3_corpus_frozen_and_lit_reason_on_it(monkeypatch, capsys):
+    bench = load_benchmark(monkeypatch)
+    rows = bench.load_pairs(bench.PROBE3)
+    assert len(rows) >= 150
+    assert {"gold_forms", "approx_rounding", "final_sentence", "glued_units", "hard_negative"} <= {r["kind"] for r in rows}
+    assert not any(r["label"] for r in rows if r["kind"] == "hard_negative" and not r["contested"])
+    verdicts, _ = bench.lit_reason_verdicts(rows)
+    stats = bench.summarize("lit-reason", verdicts, rows)
+    # Frozen before the gold-form, rounding, approx, glued-unit and sentence fixes: 0.698 (113/162)
+    # uncontested then, 162/162 after them.
+    assert stats["uncontested_agreement"] >= 0.985
+    assert stats["wrongly_accepted"] <= 1
+    assert "uncontested" in capsys.readouterr().out
+
+
+def test_probe4_corpus_frozen_and_lit_reason_on_it(monkeypatch):
+    bench = load_benchmark(monkeypatch)
+    rows = bench.load_pairs(bench.PROBE4)
+    assert len(rows) >= 140
+    assert {"plain_expression", "unicode_math", "latex_spacing", "convention"} <= {r["kind"] for r in rows}
+    verdicts, _ = bench.lit_reason_verdicts(rows)
+    stats = bench.summarize("lit-reason", verdicts, rows)
+    # Frozen before the plain-text, unicode and ^o fixes: 0.876 (120/137) uncontested then, 137/137 after.
+    assert stats["uncontested_agreement"] >= 0.985
+    assert stats["wrongly_accepted"] <= 1

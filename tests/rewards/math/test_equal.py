@@ -69,6 +69,49 @@ PAIRS = {
         (r"$\frac13.$", r"\frac{1}{3}", True), (r"\frac{1}{3},", r"\frac13", True), (r"$2\sqrt{3};$", r"\sqrt{12}", True),
         (r"$\frac13.$", r"\frac14", False),
     ],
+    "choice_letters": [
+        ("(C) 12", "C", True), (r"(D)\frac{3}{4}", "D", True), ("C) 12", "(C)", True), ("B. 3/4", "B", True),
+        ("Option C", "C", True), ("(A) 7", "B", False), ("C", "(D)", False), ("12", "C", False),
+    ],
+    "repeating_decimals": [
+        (r"0.\overline{3}", r"\frac13", True), (r"0.1\overline{6}", r"\frac16", True),
+        (r"1.\overline{27}", r"\frac{14}{11}", True), (r"0.\dot{3}", r"\frac13", True),
+        (r"0.\overline{3}", "0.3", False), (r"0.\overline{12}", r"\frac{12}{100}", False),
+    ],
+    "inverse_trig_and_degrees_in_trig": [
+        (r"\tan^{-1}(1)", r"\frac{\pi}{4}", True), (r"\cos^{-1}(0)", r"\frac{\pi}{2}", True),
+        (r"\sin 30^\circ", r"\frac12", True), (r"\sin^{2} x + \cos^2 x", "1", True),
+        (r"\tan^{-1}(1)", r"\frac{\pi}{3}", False), (r"\sin 30^\circ", r"\frac{\sqrt3}{2}", False),
+    ],
+    "slash_units": [("15 km/h", "15", True), ("3 m/s", "3", True), ("15 km/h", "16", False), ("5 x/y", "5", False)],
+    "unparseable_chain_last_value": [
+        (r"1 + 2 + \cdots + 10 = 55", "55", True), (r"1 + 2 + \cdots + 10 = 55", "10", False),
+    ],
+    "roundings_of_4_or_more_places": [
+        ("0.0833333", r"\frac{1}{12}", True), ("2.6667", r"\frac83", True), ("0.6666", r"\frac23", True),
+        ("0.67", r"\frac23", False), ("0.12345", "0.1234", False), ("2.6677", r"\frac83", False),
+    ],
+    "approximations": [
+        (r"x = \frac13 \approx 0.33", r"\frac13", True), (r"\frac{\sqrt3}{2} \approx 0.866", r"\frac{\sqrt{3}}{2}", True),
+        (r"x \approx 4.24", "4.24", True), ("about 3.6", "3.6", True), (r"x = \frac13 \approx 0.33", "0.33", False),
+    ],
+    "decimal_commas": [("3,25", "3.25", True), ("0,111", "0.111", True), ("3,25", "325", False), ("1,000", "1.000", False)],
+    "labelled_golds": [
+        ("(3, 2)", "(p,q)=(3,2)", True), ("5", "|AB| = 5", True), ("11:21", "V_1 : V_2 = 11:21", True),
+        (r"\frac{1}{\sqrt6}", r"\frac{NO}{BO}=\frac{1}{\sqrt{6}}", True), ("6", "|AB| = 5", False),
+        ("(2, 3)", "(p,q)=(3,2)", False), ("11a+c", "7 = 11a+c", False), ("5", "x + y = 5", False),
+    ],
+    "named_sums_and_glued_units": [
+        ("a+b=7", "7", True), ("a+b=7", "8", False), ("3h", "3", True), ("12cm", "12", True), ("3h", "4", False),
+    ],
+    "pairs_and_commas_in_brackets": [
+        ("(3, 3)", "(1, 1)", False), (r"(2,12) \cup (12,102)", r"(2, 12) \cup (12, 102)", True),
+        (r"11,\! 111,\! 100", "11111100", True), (r"\boxed{5 \text{ cm}}", "5", True), ("(12,102)", "12102", False),
+    ],
+    "plain_and_unicode_forms": [
+        ("90^o", "90", True), ("90^{o}", "90^\\circ", True), ("\u00bd", r"\frac12", True), ("x \u2208 [1, 3]", "[1,3]", True),
+        ("sqrt(2)/2", r"\frac{\sqrt2}{2}", True), ("91^o", "90", False), ("\u00bd", r"\frac13", False),
+    ],
     "large_integers_exact": [("1000001", "1000000", False), ("12345678", "12345679", False), ("100000000", "1e8", True)],
 }
 

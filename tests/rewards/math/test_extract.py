@@ -30,6 +30,8 @@ CASES = [
     ("the answer is: 3.5", "3.5"),
     (r"So the answer is \frac13.", r"\frac13"),
     ("The answer is 5, since 2+3=5.", "5"),
+    ("The answer is 7 because 3 + 4 = 7.", "7"),
+    ("The answer is 12 since each box holds 3.", "12"),
     (r"The answer is \(\frac{1}{4}\).", r"\frac{1}{4}"),
     (r"The answer is $$2\pi$$", r"2\pi"),
     ("The answer could be 7, 8 or 9.", "7, 8 or 9"),
