@@ -105,7 +105,7 @@ def run_lit(args: argparse.Namespace) -> dict[str, Any]:
     import torch
     from torch.utils.data import DataLoader
 
-    from lit_reason.algorithms import GRPO, OptimizerSettings
+    from lit_reason.algorithms import GRPO, BatchSettings, KLSettings, OptimizerSettings
     from lit_reason.policy import Policy
     from lit_reason.sampling.params import SamplingParams
 
@@ -120,8 +120,8 @@ def run_lit(args: argparse.Namespace) -> dict[str, Any]:
         rewards=["math_accuracy"],
         verifier="math_accuracy",
         sampling=SamplingParams(temperature=TEMPERATURE, n=GROUP, max_new_tokens=MAX_NEW_TOKENS),
-        kl_coef=BETA,
-        micro_batch_size=args.micro_batch_size,
+        kl=KLSettings(BETA),
+        batching=BatchSettings(micro_batch_size=args.micro_batch_size),
         optimizer=OptimizerSettings(lr=LR),
     )
 

@@ -28,9 +28,9 @@ sys.path.insert(0, HERE)
 from lit_reason.quickstart import run_stage  # noqa: E402
 
 FAMILY = {m: (m, ()) for m in ("grpo", "reinforce", "rloo", "ppo")}
-# name -> (config folder, extra CLI arguments); every variant config uses minibatch_size 64
+# name -> (config folder, extra CLI arguments); every variant config uses batching.minibatch_size 64
 VARIANTS = {
-    "grpo_2mb": ("grpo", ("--model.init_args.minibatch_size", "64")),
+    "grpo_2mb": ("grpo", ("--model.init_args.batching.minibatch_size", "64")),
     **{m: (m, ()) for m in ("dapo", "gspo", "cispo", "gmpo", "clip_cov", "kl_cov", "adaptive_entropy",
                             "reinforce_pp", "reinforce_pp_baseline", "remax")},
 }

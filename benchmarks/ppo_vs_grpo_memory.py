@@ -39,7 +39,7 @@ def run(method: str, model: str) -> dict[str, float]:
     from torch.utils.data import DataLoader
 
     sys.path.insert(0, str(HERE))
-    from lit_reason.algorithms import GRPO, PPO, OptimizerSettings
+    from lit_reason.algorithms import GRPO, PPO, BatchSettings, KLSettings, OptimizerSettings
     from lit_reason.datamodules.tasks.arithmetic import ArithmeticTask
     from lit_reason.policy import Policy
     from lit_reason.sampling import SamplingParams
@@ -48,8 +48,8 @@ def run(method: str, model: str) -> dict[str, float]:
     L.seed_everything(0, verbose=False)
     policy = Policy(model)
     loaded = current_rss_gib()
-    common = dict(sampling=SamplingParams(n=4, max_new_tokens=32, temperature=1.0), kl_coef=0.04,
-                  optimizer=OptimizerSettings(lr=1e-6), micro_batch_size=8)
+    common = dict(sampling=SamplingParams(n=4, max_new_tokens=32, temperature=1.0), kl=KLSettings(0.04),
+                  optimizer=OptimizerSettings(lr=1e-6), batching=BatchSettings(micro_batch_size=8))
     module = GRPO(policy, **common) if method == "grpo" else PPO(policy, critic="separate", **common)
     rows = ArithmeticTask(levels=[[2, 1]]).generate(8, seed=0)
     trainer = L.Trainer(max_steps=2, accelerator="cpu", logger=False, enable_checkpointing=False,

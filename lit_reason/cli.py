@@ -1,7 +1,7 @@
 """``lit-reason``: the command line.
 
     lit-reason fit --config configs/grpo/quickstart.yaml
-    lit-reason fit --config configs/grpo/quickstart.yaml --trainer.max_steps 3 --model.init_args.kl_coef 0.05
+    lit-reason fit --config configs/grpo/quickstart.yaml --trainer.max_steps 3 --model.init_args.kl.coef 0.05
     lit-reason validate --config configs/grpo/quickstart.yaml --model.init_args.policy.init_args.model runs/quickstart/grpo
     lit-reason pipeline --config configs/pipelines/r1.yaml     # a chain of stages (lit_reason.pipeline)
     lit-reason plot runs/quickstart/grpo                        # curves of a run to a PNG

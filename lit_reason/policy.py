@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import copy
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,9 +19,9 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenize
 from lit_reason.cpu_alloc import keep_freed_memory
 from lit_reason.logprobs import TokenStats, chunked_full_kl, chunked_token_logprobs
 from lit_reason.nn.lean import make_lean
-from lit_reason.offload import DiskOffload
 from lit_reason.packing import PackedBatch, pack_shared_prefix
 from lit_reason.paths import missing_local
+from lit_reason.reference import AdapterReference, CopyReference, FrozenReference, OffloadedReference
 from lit_reason.tiny import TinyConfig, char_tokenizer, tiny_llama
 
 Prompt = str | list[dict[str, str]]
@@ -109,8 +108,7 @@ class Policy(nn.Module):
         self.uses_lora = lora is not None
         self.logprob_chunk = logprob_chunk
         self.reference_offload, self.offload_dir = reference_offload, offload_dir
-        self._reference: Policy | None = None  # plain attribute: not a submodule, not in the state dict
-        self._reference_offload: DiskOffload | None = None
+        self._frozen: FrozenReference | None = None  # plain attribute: not a submodule, not in the state dict
 
     # ---------------------------------------------------------------- prompts
     def format_prompt(self, prompt: Prompt) -> str:
@@ -224,14 +222,12 @@ class Policy(nn.Module):
         """
         valid, t = completion_mask.bool(), completion_mask.shape[1]
         hidden = self.hidden_states(input_ids, attention_mask)[:, -t - 1 : -1][valid]  # (N, H)
-        with torch.no_grad():
-            ctx = self.model.disable_adapter() if self.uses_lora else self.reference_weights()
-            with ctx as ref:
-                ref = ref or self  # under LoRA: this model with its adapters off
-                ref_hidden = ref.hidden_states(input_ids, attention_mask)[:, -t - 1 : -1][valid]
-                ref_head = ref.causal_lm.get_output_embeddings()
-                ref_w = ref_head.weight.detach().clone() if self._reference_offload else ref_head.weight.detach()
-                ref_b = None if ref_head.bias is None else ref_head.bias.detach().clone()
+        frozen = self.frozen_reference
+        with torch.no_grad(), frozen.weights() as ref:
+            ref_hidden = ref.hidden_states(input_ids, attention_mask)[:, -t - 1 : -1][valid]
+            ref_head = ref.causal_lm.get_output_embeddings()
+            ref_w = ref_head.weight.detach().clone() if frozen.offloaded else ref_head.weight.detach()
+            ref_b = None if ref_head.bias is None else ref_head.bias.detach().clone()
         head = self.causal_lm.get_output_embeddings()
         kl = chunked_full_kl(hidden, head.weight, ref_hidden, ref_w, bias=head.bias, ref_bias=ref_b,
                              temperature=temperature, chunk=self.logprob_chunk)
@@ -247,76 +243,38 @@ class Policy(nn.Module):
 
     # ---------------------------------------------------------------- reference
     def init_reference(self) -> None:
-        """Freezes a copy of the current weights as the reference (under LoRA, nothing to copy).
-
-        With ``reference_offload`` the copy's weights go to a file and come back only while it is used.
-        """
-        if self.uses_lora or self._reference is not None:
+        """Builds the frozen reference once (``lit_reason/reference.py``): a copy of the current weights, on
+        disk with ``reference_offload``, or under LoRA the base with adapters disabled (nothing copied)."""
+        if self._frozen is not None:
             return
-        ref = copy.deepcopy(self)
-        ref.requires_grad_(False).eval()
+        if self.uses_lora:
+            frozen: FrozenReference = AdapterReference(self)
+        elif self.reference_offload:
+            frozen = OffloadedReference(self, self.offload_dir)
+        else:
+            frozen = CopyReference(self)
         # Outside nn.Module's registry: not trained, not in state_dict/checkpoints, not moved twice.
-        self.__dict__["_reference"] = ref
-        if self.reference_offload:
-            self.__dict__["_reference_offload"] = DiskOffload(ref, self.offload_dir)
+        self.__dict__["_frozen"] = frozen
+
+    @property
+    def frozen_reference(self) -> FrozenReference:
+        """The reference strategy: ``weights()``, ``logprobs(...)``, ``state_dict``, ``refresh``.
+
+        Under LoRA it exists without :meth:`init_reference` (the base with adapters off costs nothing).
+        """
+        if self._frozen is None and self.uses_lora:
+            self.init_reference()
+        if self._frozen is None:
+            raise RuntimeError("Policy.frozen_reference: no reference; call init_reference() first")
+        return self._frozen
 
     @property
     def reference(self) -> Policy | None:
         """The frozen reference copy (None before :meth:`init_reference`, and under LoRA).
 
-        Offloaded, its parameters are meta tensors outside :meth:`reference_weights`.
+        Offloaded, its parameters are meta tensors outside ``frozen_reference.weights()``.
         """
-        return self._reference
-
-    @contextmanager
-    def reference_weights(self) -> Iterator[Policy]:
-        """The reference with its weights in memory for the ``with`` block (loaded from disk if offloaded)."""
-        if self._reference is None:
-            raise RuntimeError("Policy.reference_weights: no reference; call init_reference() first")
-        if self._reference_offload is None:
-            yield self._reference
-            return
-        device = next(self.parameters()).device
-        with self._reference_offload.loaded(device):
-            yield self._reference
-
-    @torch.no_grad()
-    def refresh_reference(self) -> None:
-        """Makes the reference a copy of the current weights (iterative rounds, e.g. report eq 59).
-
-        Copies the state dict into the existing reference rather than deep-copying the model again.
-        """
-        if self.uses_lora:
-            raise ValueError("Policy.refresh_reference: under LoRA the reference is the base model with adapters "
-                             "disabled and cannot move; train without LoRA to refresh it")
-        self.init_reference()
-        self.load_reference_state_dict(self.state_dict())
-
-    def reference_state_dict(self) -> dict[str, Tensor]:
-        """The reference's state dict (read from disk when offloaded), e.g. for a checkpoint."""
-        with self.reference_weights() as ref:
-            return ref.state_dict()
-
-    @torch.no_grad()
-    def load_reference_state_dict(self, state: dict[str, Tensor]) -> None:
-        """Sets the reference's weights (written to its file when offloaded)."""
-        with self.reference_weights() as ref:
-            ref.load_state_dict(state)
-            if self._reference_offload is not None:
-                self._reference_offload.write(dict(ref.named_parameters()))
-
-    @torch.no_grad()
-    def reference_logprobs(self, input_ids: Tensor, attention_mask: Tensor, completion_mask: Tensor, **kw: Any) -> Tensor:
-        """log pi_ref of the completion tokens (B, T). Call :meth:`init_reference` first unless under LoRA."""
-        if self.uses_lora:
-            with self.model.disable_adapter():
-                return self.token_logprobs(input_ids, attention_mask, completion_mask, **kw).logprobs
-        if self._reference is None:
-            raise RuntimeError("Policy.reference_logprobs called before init_reference()")
-        with self.reference_weights() as ref:
-            if next(ref.parameters()).device != input_ids.device:
-                ref.to(input_ids.device)
-            return ref.token_logprobs(input_ids, attention_mask, completion_mask, **kw).logprobs
+        return None if self._frozen is None else self._frozen.model
 
     # ---------------------------------------------------------------- persistence
     def save_pretrained(self, directory: str) -> None:

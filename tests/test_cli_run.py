@@ -79,3 +79,22 @@ def test_plot_draws_the_run(run_dir):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
     line = one_line_error(lit_reason("plot", "runs/none", cwd=cwd))
     assert line == "lit-reason: error: RUN_DIR: runs/none: no such directory"
+
+
+def test_quickstart_pipeline_runs_with_the_configs_own_checkpoint(tmp_path):
+    # `make quickstart` failed here: configs/grpo/quickstart.yaml writes its own last.ckpt and the runner adds
+    # its stage checkpoint on the same schedule, which Lightning refuses; the later (the runner's) now wins.
+    sft = os.path.join(os.path.dirname(GRPO), "..", "sft", "quickstart.yaml")
+    short = "--trainer.max_steps={}, --data.init_args.val_size=8, --trainer.enable_progress_bar=false"
+    (tmp_path / "pipe.yaml").write_text(
+        f"run_dir: {tmp_path}/run\nstages:\n"
+        f"  - {{name: sft, config: {sft}, init_from: none, overrides: [{short.format(4)}]}}\n"
+        f"  - {{name: grpo, config: {GRPO}, overrides: [{short.format(2)}, --trainer.val_check_interval=2]}}\n")
+    out = lit_reason("pipeline", "--config", "pipe.yaml", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-3000:]
+    replaced = [ln for ln in out.stderr.splitlines() if "lit-reason: warning: trainer.callbacks:" in ln]
+    assert len(replaced) == 1, out.stderr[-3000:]
+    assert (f"ModelCheckpoint(dirpath={tmp_path}/runs/quickstart/checkpoints/grpo) is replaced by the later "
+            f"ModelCheckpoint(dirpath={tmp_path}/run/grpo/checkpoints)") in replaced[0]
+    assert (tmp_path / "run/grpo/checkpoints/last.ckpt").is_file()
+    assert not (tmp_path / "runs/quickstart/checkpoints").exists()

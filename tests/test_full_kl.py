@@ -5,7 +5,7 @@ import torch
 from torch.testing import assert_close
 from torch.utils.data import DataLoader
 
-from lit_reason.algorithms import GRPO, OptimizerSettings
+from lit_reason.algorithms import GRPO, KLSettings, OptimizerSettings
 from lit_reason.losses import full_kl
 from lit_reason.policy import Policy
 from lit_reason.sampling import SamplingParams
@@ -48,8 +48,8 @@ def test_policy_full_kl_matches_explicit_logits_with_gradients(scored_pair):
 
 def test_grpo_trains_with_the_full_kl_in_its_loss():
     L.seed_everything(0, verbose=False)
-    m = GRPO(Policy("tiny", tiny=TINY), rewards=["tests.algorithms.test_grpo.sevens"], verifier=None, kl_coef=0.1,
-             kl_estimator="full", sampling=SamplingParams(n=4, max_new_tokens=4),
+    m = GRPO(Policy("tiny", tiny=TINY), rewards=["tests.algorithms.test_grpo.sevens"], verifier=None, kl=KLSettings(coef=0.1, estimator="full"),
+             sampling=SamplingParams(n=4, max_new_tokens=4),
              optimizer=OptimizerSettings(lr=2e-2))
     trainer = L.Trainer(max_steps=3, logger=False, enable_progress_bar=False, enable_model_summary=False,
                         enable_checkpointing=False, limit_val_batches=0)

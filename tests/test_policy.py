@@ -25,14 +25,14 @@ def test_left_padding_does_not_change_logprobs(tiny_policy, scored_pair):
 def test_reference_is_frozen_copy(tiny_policy, scored_pair):
     ids, mask, cmask = scored_pair(tiny_policy)
     tiny_policy.init_reference()
-    before = tiny_policy.reference_logprobs(ids, mask, cmask)
+    before = tiny_policy.frozen_reference.logprobs(ids, mask, cmask)
     with torch.no_grad():
         for p in tiny_policy.model.parameters():
             p.add_(0.05)
-    after_ref = tiny_policy.reference_logprobs(ids, mask, cmask)
+    after_ref = tiny_policy.frozen_reference.logprobs(ids, mask, cmask)
     torch.testing.assert_close(after_ref, before)
     assert not torch.allclose(tiny_policy.token_logprobs(ids, mask, cmask).logprobs, before)
-    assert not any(k.startswith("_reference") for k in tiny_policy.state_dict())
+    assert not any(k.startswith(("_frozen", "_reference")) for k in tiny_policy.state_dict())
 
 
 def test_save_and_reload_directory(tiny_policy, tmp_path, scored_pair):
@@ -50,12 +50,12 @@ def test_lora_reference_is_adapter_disabled_base(tmp_path, scored_pair):
     policy = Policy("tiny", tiny=TinyConfig(hidden_size=32, num_heads=2, intermediate_size=64),
                     lora=LoraSettings(r=2))
     ids, mask, cmask = scored_pair(policy)
-    base = policy.reference_logprobs(ids, mask, cmask)
+    base = policy.frozen_reference.logprobs(ids, mask, cmask)
     with torch.no_grad():
         for n, p in policy.model.named_parameters():
             if "lora_B" in n:
                 p.add_(0.5)
-    torch.testing.assert_close(policy.reference_logprobs(ids, mask, cmask), base)
+    torch.testing.assert_close(policy.frozen_reference.logprobs(ids, mask, cmask), base)
     assert not torch.allclose(policy.token_logprobs(ids, mask, cmask).logprobs, base)
 
 

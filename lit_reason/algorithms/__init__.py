@@ -32,6 +32,7 @@ from lit_reason.algorithms.remax import ReMax
 from lit_reason.algorithms.reward_model import RewardModelModule
 from lit_reason.algorithms.self_rewarding import SelfRewarding
 from lit_reason.algorithms.self_training import SelfTrainingModule
+from lit_reason.algorithms.settings import BatchSettings, ISSettings, KLSettings
 from lit_reason.algorithms.sft import SFTModule, completion_nll
 from lit_reason.algorithms.spin import SPIN
 from lit_reason.algorithms.vstar import VSTaR
@@ -60,6 +61,9 @@ __all__ = [
     "OnlineDPO",
     "OnPolicyModule",
     "OptimizerSettings",
+    "BatchSettings",
+    "KLSettings",
+    "ISSettings",
     "STaRFilter",
     "SFTModule",
     "SPIN",

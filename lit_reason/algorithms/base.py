@@ -1,7 +1,7 @@
 """OnPolicyModule: one iteration is ``collect -> select -> annotate -> advantages -> update``.
 
-``update`` (K epochs x minibatches of ``loss``, accumulation, ``manual_backward``, clipping, the non-finite
-guard) belongs to the base; ``select``, ``annotate``, ``advantages``, ``loss``, ``group_sizes`` and (to add
+``update`` (K epochs x minibatches of ``loss``; accumulation, ``manual_backward``, clipping and the non-finite
+guard in ``accumulate.py``) belongs to the base; ``select``, ``annotate``, ``advantages``, ``loss``, ``group_sizes`` and (to add
 per-prompt extras only) ``collect`` are the hooks a method overrides, and nothing else
 (``tests/algorithms/test_hooks.py`` walks the classes). Also here once: the metric vocabulary of DESIGN.md,
 the run state a checkpoint restores, and ``last_iteration``, the one place callbacks read rollouts.
@@ -18,36 +18,27 @@ import lightning as L
 import torch
 from torch import Tensor
 
+from lit_reason.algorithms.accumulate import MICRO_SHARES, accumulate, clip_and_step
 from lit_reason.algorithms.checkpointing import load_run_state, save_run_state
 from lit_reason.algorithms.evaluation import check_pass_k, columns_of, validate_batch
 from lit_reason.algorithms.guards import kl_errors
 from lit_reason.algorithms.nonfinite import NonFiniteGuard
 from lit_reason.algorithms.optim import OptimizerSettings
-from lit_reason.algorithms.ranks import all_equal, all_finite, keyed_seed, no_grad_sync, share_scale
+from lit_reason.algorithms.ranks import all_equal, keyed_seed
 from lit_reason.algorithms.rounds import ReferenceRounds
 from lit_reason.algorithms.scoring import score_rollout
-from lit_reason.batching import token_budget_batches
+from lit_reason.algorithms.settings import IS_WEIGHTS, BatchSettings, ISSettings, KLSettings
 from lit_reason.distributed.actor_learner import RaySettings
 from lit_reason.logprobs import TokenStats
 from lit_reason.losses import aggregate, approx_kl, kl_penalty
-from lit_reason.losses.importance import sampler_mismatch_kl, sequence_is_weights, token_is_weights
+from lit_reason.losses.importance import sampler_mismatch_kl
 from lit_reason.policy import Policy
-from lit_reason.rewards.combine import RewardFn, WeightedSum
-from lit_reason.rewards.registry import get_reward
+from lit_reason.rewards.combine import RewardFn
+from lit_reason.rewards.registry import get_reward, reward_from_options
 from lit_reason.rollout import IterationRecord, Rollout
 from lit_reason.sampling.engine import ENGINES, build_engine
 from lit_reason.sampling.params import SamplingParams
 from lit_reason.sampling.vllm import VLLMSettings
-
-# The weight of a set of samples in a minibatch's loss, per loss aggregation (see losses/aggregate.py): a
-# micro-batch's share of the loss is its weight over the minibatch's weight summed over all ranks.
-MICRO_SHARES = {
-    "token": lambda rollout: rollout.completion_mask.sum(),
-    "sequence": len,
-    "constant": len,
-}
-
-IS_WEIGHTS = {"none": None, "token": token_is_weights, "sequence": sequence_is_weights}
 
 
 class LossOutput(NamedTuple):
@@ -72,8 +63,8 @@ class Targets(NamedTuple):
 class OnPolicyModule(L.LightningModule):
     """Base of the on-policy RL methods.
 
-    ``trainer.global_step`` counts optimizer steps: one rollout advances it by
-    ``update_epochs x ceil(len(rollout) / minibatch_size)``; ``train/iteration`` counts rollouts.
+    ``trainer.global_step`` counts optimizer steps: one rollout advances it by ``batching.update_epochs x
+    ceil(len(rollout) / batching.minibatch_size)``; ``train/iteration`` counts rollouts.
 
     Args:
         policy: The model being trained.
@@ -82,40 +73,20 @@ class OnPolicyModule(L.LightningModule):
         verifier: Reward that defines accuracy (score >= 1 is correct); None for no accuracy metrics.
         sampling: Rollout sampling; ``sampling.n`` is the number of samples per prompt.
         val_sampling: Sampling for the sampled validation metrics; default ``sampling``.
-        update_epochs: Passes over each rollout (K).
-        minibatch_size: Samples per optimizer step; None means the whole rollout.
-        micro_batch_size: Samples per forward/backward (gradient accumulation); None means the minibatch.
-        micro_batch_tokens: Instead of ``micro_batch_size``, split each minibatch by a budget of positions
-            per forward (``lit_reason/batching.py``): samples sorted by length, each micro-batch at most this
-            many ``count x (longest prompt + longest completion)`` positions. Same gradients, less padding.
-        score_batch_size: Samples per no-grad scoring pass (the reference's log-probs, eq 132's pi_old);
-            None means ``micro_batch_size``. These passes keep no activations for a backward, so a larger
-            value costs little memory (on CPU, one prompt's group per pass was still the fastest).
+        batching: Minibatches, micro-batches, scoring and generation chunks (:class:`BatchSettings`).
         loss_aggregation: ``token``, ``sequence`` or ``constant`` (losses/aggregate.py).
-        kl_coef: beta of the KL penalty to the reference (eq 26); 0 builds no reference.
-        kl_estimator: The KL in the loss (losses/kl.py): ``k3`` (gradient of KL(ref||pi), GRPO's),
-            ``k2`` (gradient of KL(pi||ref)) or ``full`` (eq 128 over the vocabulary: a reference and a second
-            policy forward per micro-batch). ``k1`` is rejected: its expected gradient in a loss is 0.
+        kl: The KL penalty to the reference (:class:`KLSettings`: ``coef``, ``estimator``); the module's
+            ``kl_coef`` starts at ``kl.coef`` and callbacks may move it.
         none_reward: Reward used for training when no reward function could score a sample (counted in
             ``train/reward_none_frac``).
         max_grad_norm: Gradient clipping norm.
         max_nonfinite_skips: Consecutive non-finite losses tolerated before training stops
             (``lit_reason/algorithms/nonfinite.py``: each is skipped and counted in ``train/nonfinite_skipped``).
         optimizer: AdamW settings.
-        generation_batch_size: Prompts generated together; None means the whole batch. Each such chunk
-            samples from its own RNG stream keyed by ``(seed, iteration, global chunk index)``, so with
-            ``generation_batch_size = b`` 2 DDP ranks x ``b`` prompts draw the samples 1 rank x ``2b`` draws.
         seed: Seed of the RNG streams; every iteration re-keys them from ``(seed, iteration)`` (and the rank,
             for minibatch shuffling), so a checkpoint resumes exactly on any number of ranks.
-        pack_groups: Score the samples of a prompt in one packed row (prompt once, no completion padding;
-            ``lit_reason/packing.py``); the values are the padded layout's.
         is_correction: Importance-sampling correction for a sampler that differs from the learner
-            (vLLM, stale weights; eq 132): ``none``, ``token`` (per-token truncated ratio, TIS) or ``sequence``
-            (truncated product). It costs one no-grad forward per rollout to recompute ``pi_old``. None
-            (default) means ``none`` with the HF engine (it samples with the learner's weights) and ``token``
-            with any other engine: truncated IS is on by default where the sampler is not the learner. The
-            mismatch is logged as ``train/sampler_kl``.
-        is_cap: Truncation of the importance weights.
+            (:class:`ISSettings`: ``kind``, ``cap``); by default on where the sampler is not the learner.
         val_pass_k: k's of the unbiased ``val/pass@k`` (each <= the validation samples per prompt);
             ``val/pass@n`` is always reported.
         engine: Rollout engine (``sampling/engine.py``): ``hf`` (the policy's own modules, CPU or GPU),
@@ -125,7 +96,7 @@ class OnPolicyModule(L.LightningModule):
         ray: Options of the Ray actor-learner engine.
     """
 
-    #: Whether ``kl_estimator`` is the KL in the loss (k1 rejected there); REINFORCE++ sets it False.
+    #: Whether ``kl.estimator`` is the KL in the loss (k1 rejected there); REINFORCE++ sets it False.
     kl_in_loss: ClassVar[bool] = True
     #: Module attributes the run state checkpoints (``checkpoint["lit_reason"]``); subclasses extend it.
     checkpointed: ClassVar[tuple[str, ...]] = ("generator", "iteration", "kl_coef", "nonfinite")
@@ -141,54 +112,36 @@ class OnPolicyModule(L.LightningModule):
         verifier: str | None = "math_accuracy",
         sampling: SamplingParams | None = None,
         val_sampling: SamplingParams | None = None,
-        update_epochs: int = 1,
-        minibatch_size: int | None = None,
-        micro_batch_size: int | None = None,
-        micro_batch_tokens: int | None = None,
-        score_batch_size: int | None = None,
+        batching: BatchSettings | None = None,
         loss_aggregation: str = "token",
-        kl_coef: float = 0.0,
-        kl_estimator: str = "k3",
+        kl: KLSettings | None = None,
         none_reward: float = 0.0,
         max_grad_norm: float = 1.0,
         max_nonfinite_skips: int = 10,
         optimizer: OptimizerSettings | None = None,
-        generation_batch_size: int | None = None,
         seed: int = 0,
-        pack_groups: bool = True,
-        is_correction: str | None = None,
-        is_cap: float = 2.0,
+        is_correction: ISSettings | None = None,
         val_pass_k: list[int] | None = None,
         engine: str = "hf",
         vllm: VLLMSettings | None = None,
         ray: RaySettings | None = None,
     ) -> None:
         super().__init__()
+        # The one call: Lightning collects the init arguments of every class on the stack (subclasses too).
         self.save_hyperparameters(ignore=["policy"])
-        if is_correction is None:
-            is_correction = "none" if engine == "hf" else "token"
-        self.is_correction = is_correction  # resolved (subclasses may save_hyperparameters again)
         self.automatic_optimization = False
-        counts = dict(update_epochs=update_epochs, minibatch_size=minibatch_size, micro_batch_size=micro_batch_size,
-                      micro_batch_tokens=micro_batch_tokens, score_batch_size=score_batch_size,
-                      max_nonfinite_skips=max_nonfinite_skips)
-        errors = [f"{k} must be >= 1, got {v}" for k, v in counts.items() if v is not None and v < 1]
+        self.batching = batching or BatchSettings()
+        kl = kl or KLSettings()
+        self.kl_estimator = kl.estimator or "k3"
+        is_correction = is_correction or ISSettings()
+        self.is_correction, self.is_cap = is_correction.resolved(engine), is_correction.cap
+        errors = [] if max_nonfinite_skips >= 1 else [f"max_nonfinite_skips must be >= 1, got {max_nonfinite_skips}"]
         if loss_aggregation not in MICRO_SHARES:
             errors.append(f"loss_aggregation must be one of {sorted(MICRO_SHARES)}, got {loss_aggregation!r}")
-        if kl_coef < 0:
-            errors.append(f"kl_coef must be >= 0, got {kl_coef}")
-        errors += kl_errors(kl_estimator, in_loss=type(self).kl_in_loss)
-        if micro_batch_size is not None and micro_batch_tokens is not None:
-            errors.append("set micro_batch_size or micro_batch_tokens, not both")
-        if micro_batch_tokens is not None and self.keep_together > 1:  # a length sort would split the pairs
-            errors.append(f"micro_batch_tokens is not available to {type(self).__name__} (its samples come in "
-                          f"blocks of {self.keep_together}); use micro_batch_size")
-        if is_correction not in IS_WEIGHTS:
-            errors.append(f"is_correction must be one of {sorted(IS_WEIGHTS)}, got {is_correction!r}")
+        errors += kl_errors(self.kl_estimator, in_loss=type(self).kl_in_loss, option="kl.estimator")
+        errors += self.batching.block_errors(self.keep_together, type(self).__name__)
         if engine not in ENGINES:
             errors.append(f"engine must be one of {ENGINES}, got {engine!r}")
-        if is_cap <= 0:
-            errors.append(f"is_cap must be > 0, got {is_cap}")
         try:
             check_pass_k(val_pass_k, (val_sampling or sampling or SamplingParams(n=4)).n)
         except ValueError as e:
@@ -196,13 +149,13 @@ class OnPolicyModule(L.LightningModule):
         if errors:
             raise ValueError(f"{type(self).__name__}: " + "; ".join(errors))
         self.policy = policy
-        self.sampler = build_engine(engine, policy, batch_size=generation_batch_size, vllm=vllm, ray=ray)
-        reward_fns = [get_reward(r) for r in (rewards or ["math_accuracy"])]
-        self.reward = WeightedSum(reward_fns, reward_weights, name="reward")
+        self.sampler = build_engine(engine, policy, batch_size=self.batching.generation_batch_size, vllm=vllm,
+                                    ray=ray)
+        self.reward = reward_from_options(rewards, reward_weights)
         self.verifier = get_reward(verifier) if verifier else None
         self.sampling = sampling or SamplingParams(n=4)
         self.val_sampling = val_sampling
-        self.kl_coef = kl_coef
+        self.kl_coef = kl.coef
         self.micro_share = MICRO_SHARES[loss_aggregation]
         self.optimizer_settings = optimizer or OptimizerSettings()
         self.generator = torch.Generator().manual_seed(seed)
@@ -211,7 +164,7 @@ class OnPolicyModule(L.LightningModule):
         self.last_iteration: IterationRecord | None = None  # what callbacks read (rollout.IterationRecord)
         self.reference_rounds: ReferenceRounds | None = None  # iterative methods refresh the reference
         self._records: dict[str, float] = {}
-        if kl_coef > 0:
+        if kl.coef > 0:
             policy.init_reference()
 
     # ------------------------------------------------------------------ hooks for subclasses
@@ -234,7 +187,7 @@ class OnPolicyModule(L.LightningModule):
         ``values``, PRM scores). It must not change the samples (that is ``select``'s job).
         """
         if self.kl_coef > 0:
-            rollout.ref_logprobs = self._score(rollout, self.policy.reference_logprobs)
+            rollout.ref_logprobs = self._score(rollout, self.policy.frozen_reference.logprobs)
         if self.is_correction != "none":
             self.record(**self._correct_sampler(rollout))
 
@@ -292,7 +245,7 @@ class OnPolicyModule(L.LightningModule):
 
     def _sampling_generators(self, n_prompts: int) -> list[torch.Generator]:
         """One RNG per generation chunk, keyed by the chunk's index over all ranks (see ``ranks.py``)."""
-        size = self.hparams.generation_batch_size or max(n_prompts, 1)
+        size = self.batching.generation_batch_size or max(n_prompts, 1)
         chunks = -(-n_prompts // size)
         first = self.global_rank * chunks  # every rank holds the same number of prompts (RowLoader pads)
         return [torch.Generator().manual_seed(keyed_seed(self.hparams.seed, "sample", self.iteration, first + c))
@@ -303,13 +256,13 @@ class OnPolicyModule(L.LightningModule):
         return self.sampling.temperature if self.sampling.temperature > 0 else 1.0
 
     def _group(self, rollout: Rollout) -> Tensor | None:
-        return rollout.group if self.hparams.pack_groups else None
+        return rollout.group if self.batching.pack_groups else None
 
     def _score(self, rollout: Rollout, logprobs_fn: Any) -> Tensor:
         """(B, T) log-probabilities from ``logprobs_fn`` (no grad), one trimmed micro-batch at a time."""
         out = torch.zeros(rollout.completion_mask.shape, device=rollout.completion_mask.device)
         start = 0
-        size = self.hparams.score_batch_size or self.hparams.micro_batch_size or len(rollout)
+        size = self.batching.score_size(len(rollout))
         for micro in rollout.minibatches(size, shuffle=False):
             m = micro.trimmed()
             with torch.no_grad():
@@ -325,7 +278,7 @@ class OnPolicyModule(L.LightningModule):
         mask = rollout.completion_mask
         rollout.old_logprobs = self._score(rollout, self.policy.token_logprobs)
         weights = IS_WEIGHTS[self.is_correction](rollout.old_logprobs, rollout.sampler_logprobs, mask,
-                                                         cap=self.hparams.is_cap)
+                                                         cap=self.is_cap)
         rollout.is_weights = weights if weights.dim() == 2 else weights[:, None].expand_as(mask).clone()
         return {
             "is_weight_mean": aggregate(rollout.is_weights, mask, "token").item(),
@@ -360,7 +313,7 @@ class OnPolicyModule(L.LightningModule):
         metrics["approx_kl_old"] = approx_kl(stats.logprobs, mb.old_logprobs, mask)
         if mb.ref_logprobs is not None:
             if kl_in_loss:
-                kl = self.kl_to_reference(stats, mb, self.hparams.kl_estimator)
+                kl = self.kl_to_reference(stats, mb, self.kl_estimator)
                 per_token = per_token + self.kl_coef * kl
             else:
                 kl = kl_penalty(stats.logprobs.detach(), mb.ref_logprobs, kind=kl_kind or "k1")
@@ -402,23 +355,22 @@ class OnPolicyModule(L.LightningModule):
                      sync_dist=True)
 
     def update(self, rollout: Rollout) -> dict[str, float]:
-        """update_epochs x minibatches of optimizer steps over the rollout; returns averaged diagnostics."""
+        """``batching.update_epochs`` x minibatches of optimizer steps over the rollout; averaged diagnostics."""
         opt, sched = self.optimizers(), self.lr_schedulers()
         if not all_equal(self, len(rollout)):
-            raise RuntimeError(
-                f"{type(self).__name__}: the ranks hold rollouts of different sizes (this one {len(rollout)}); "
-                "under DDP every rank must take the same number of optimizer steps, so per-rank filtering "
-                "(dynamic sampling) and adaptive group sizes need a single process"
-            )
-        size = self.hparams.minibatch_size or len(rollout)
+            raise RuntimeError(f"{type(self).__name__}: the ranks hold rollouts of different sizes (this one "
+                               f"{len(rollout)}); under DDP every rank must take the same number of optimizer "
+                               "steps, so per-rank filtering (dynamic sampling) and adaptive group sizes need a "
+                               "single process")
+        size = self.batching.minibatch_size or len(rollout)
         sums: dict[str, float] = {}
         steps = 0
-        for _ in range(self.hparams.update_epochs if len(rollout) else 0):
+        for _ in range(self.batching.update_epochs if len(rollout) else 0):
             for mb in self.minibatches(rollout, size):
-                out = self._accumulate(mb)
+                out = accumulate(self, mb)
                 if out is None:
                     continue
-                out["grad_norm"] = self._clip_and_step(opt, sched)
+                out["grad_norm"] = clip_and_step(self, opt, sched, self.hparams.max_grad_norm)
                 steps += 1
                 for k, v in out.items():
                     sums[k] = sums.get(k, 0.0) + float(v)
@@ -431,41 +383,6 @@ class OnPolicyModule(L.LightningModule):
         """One epoch of optimizer-step minibatches of ``size`` samples (shuffled unless one holds them all)."""
         return rollout.minibatches(size, shuffle=size < len(rollout), generator=self.generator,
                                    block=self.keep_together)
-
-    def micro_batches(self, mb: Rollout) -> Iterator[Rollout]:
-        """The forward/backward pieces of a minibatch: ``micro_batch_size`` samples, or a token budget."""
-        if self.hparams.micro_batch_tokens is None:
-            return mb.minibatches(self.hparams.micro_batch_size or len(mb), shuffle=False)
-        batches = token_budget_batches(mb.prompt_mask.sum(1), mb.completion_mask.sum(1),
-                                       self.hparams.micro_batch_tokens)
-        return (mb.select(idx) for idx in batches)
-
-    def _accumulate(self, mb: Rollout) -> dict[str, float] | None:
-        """Forward/backward over micro-batches of ``mb``; None (and no gradient) if a loss is non-finite."""
-        sums: dict[str, float] = {}
-        micros = list(self.micro_batches(mb))
-        scale = share_scale(self, self.micro_share(mb))  # the minibatch's loss weight over all ranks
-        for i, micro in enumerate(micros):
-            share = float(self.micro_share(micro)) * scale
-            out = self.loss(micro.trimmed())
-            # Decided on every rank together: a rank that skipped alone would leave the others in all-reduce.
-            if not self.nonfinite.check(out.loss, f"at iteration {self.iteration}", finite=all_finite(self, out.loss)):
-                self.optimizers().zero_grad(set_to_none=True)  # drop the earlier micro-batches' gradients
-                return None
-            with no_grad_sync(self, skip=i < len(micros) - 1):  # one all-reduce per optimizer step
-                self.manual_backward(out.loss * share)
-            for k, v in {"loss": out.loss, **out.metrics}.items():
-                sums[k] = sums.get(k, 0.0) + float(v.detach()) * float(share)
-        return sums
-
-    def _clip_and_step(self, opt: Any, sched: Any) -> float:
-        params = [p for p in self.parameters() if p.grad is not None]
-        norm = torch.nn.utils.get_total_norm([p.grad for p in params]) if params else torch.tensor(0.0)
-        self.clip_gradients(opt, gradient_clip_val=self.hparams.max_grad_norm, gradient_clip_algorithm="norm")
-        opt.step()
-        opt.zero_grad(set_to_none=True)
-        sched.step()
-        return float(norm)
 
     # ------------------------------------------------------------------ validation, optimizers, state
     def validation_step(self, batch: list[dict[str, Any]], batch_idx: int) -> None:

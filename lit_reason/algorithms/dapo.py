@@ -65,7 +65,6 @@ class DAPO(GRPO):
             errors.append(f"overlong_penalty must be >= 0, got {overlong_penalty}")
         if errors:
             raise ValueError("DAPO: " + "; ".join(errors))
-        self.save_hyperparameters(ignore=["policy"])
         self._pending: list[Rollout] = []  # informative groups drawn for the next update
         self._draws = 0
         self._prompts = 0

@@ -6,10 +6,10 @@ the KL to a frozen reference (eq 26), per token, aggregated by ``loss_aggregatio
 
 Deliberate deviations from the report's equations, each the common practice of TRL / verl / OpenRLHF:
 - The KL term is the per-token k3 estimator (Schulman 2020) on the sampled tokens, not the full-vocabulary
-  KL of eq 128 (``kl_estimator`` selects k2/k3/full; losses/kl.py says why not k1).
+  KL of eq 128 (``kl.estimator`` selects k2/k3/full; losses/kl.py says why not k1).
 - Separate low/high clipping (``eps_low``, ``eps_high``; DAPO's clip-higher) generalises eq 25's single eps.
 - The default aggregation is the token mean (DAPO); ``loss_aggregation: sequence`` gives eq 24 exactly.
-- With ``update_epochs=1`` and one minibatch the ratio is 1 and the clip never acts (pure on-policy).
+- With ``batching.update_epochs=1`` and one minibatch the ratio is 1 and the clip never acts (pure on-policy).
 
 Variants (sec 3.2.6), each one option, combinable with everything above:
 - weighted (eq 29): ``sample_weight: <column>`` or ``novelty``;
@@ -49,8 +49,8 @@ from lit_reason.rollout import Rollout
 class GRPO(OnPolicyModule):
     """Group Relative Policy Optimization.
 
-    ``kl_in_loss`` (OnPolicyModule's class attribute) puts ``kl_coef`` x the per-token KL into the loss
-    (eq 26); REINFORCE++ puts it into the reward instead.
+    ``kl_in_loss`` (OnPolicyModule's class attribute) puts ``kl_coef`` (from ``kl.coef``) x the per-token KL
+    into the loss (eq 26); REINFORCE++ puts it into the reward instead.
 
     Args:
         eps_low: Lower clip range (ratio >= 1 - eps_low; GSPO: of the sequence ratio; GMPO: of the log-ratio).
@@ -67,10 +67,13 @@ class GRPO(OnPolicyModule):
         group_size_alpha: Adaptive GRPO (eq 30): ``G_q = n exp(alpha difficulty(q))``; 0 turns it off.
         max_group_size: Upper bound of adaptive group sizes; default ``4 * sampling.n``.
         difficulty_column: The numeric row column eq 30 reads.
-        **kwargs: Everything of :class:`OnPolicyModule` (policy, rewards, sampling, kl_coef, ...).
+        **kwargs: Everything of :class:`OnPolicyModule` (policy, rewards, sampling, batching, kl, ...).
     """
 
     checkpointed = (*OnPolicyModule.checkpointed, "entropy_coef")  # EntropyMonitor may have moved it
+    # The advantage is relative to the prompt's group (eq 23; PRIME's RLOO too), so one sample per prompt or
+    # greedy sampling trains nothing and is refused. Subclasses whose estimator needs no group set False.
+    group_relative = True
 
     def __init__(
         self,
@@ -93,9 +96,7 @@ class GRPO(OnPolicyModule):
         super().__init__(*args, **kwargs)
         if eps_low < 0 or eps_high < 0:
             raise ValueError(f"GRPO: eps_low and eps_high must be >= 0, got {eps_low}, {eps_high}")
-        # Only GRPO's own advantage (eq 23) is relative to the group; subclasses with their own estimator
-        # (ReMax's greedy baseline, REINFORCE++'s batch normalisation) may draw one sample per prompt.
-        if type(self).advantages is GRPO.advantages and (errors := group_relative_errors(self.sampling)):
+        if self.group_relative and (errors := group_relative_errors(self.sampling)):
             raise ValueError(f"{type(self).__name__}: " + "; ".join(errors))
         if sample_weight is not None and strata is not None:
             raise ValueError("GRPO: choose one of sample_weight (eq 29) and strata (hierarchical), not both")
@@ -109,7 +110,6 @@ class GRPO(OnPolicyModule):
         if entropy_coef < 0 or cov_kl_coef < 0 or (cov_ratio is not None and not 0 < cov_ratio <= 1):
             raise ValueError(f"GRPO: entropy_coef and cov_kl_coef must be >= 0 and cov_ratio in (0, 1], got "
                              f"{entropy_coef}, {cov_kl_coef}, {cov_ratio}")
-        self.save_hyperparameters(ignore=["policy"])
         self._group_advantages = _estimator(sample_weight, strata, scale_rewards)
         options = {"eps_low": eps_low, "eps_high": eps_high, "cov_low": cov_bounds[0], "cov_high": cov_bounds[1],
                    "cov_kl_coef": cov_kl_coef, "generator": self.generator}

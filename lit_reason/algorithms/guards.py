@@ -24,18 +24,26 @@ def group_relative_errors(sampling: SamplingParams) -> list[str]:
     return errors
 
 
-def kl_errors(kl_estimator: str, in_loss: bool = True) -> list[str]:
+def greedy_baseline_errors(sampling: SamplingParams) -> list[str]:
+    """Why ``sampling`` gives every advantage against the prompt's greedy response 0 (ReMax)."""
+    if sampling.temperature == 0:
+        return ["sampling.temperature 0 (greedy) makes every sample its prompt's greedy response, so every "
+                "advantage against the greedy baseline is 0; use a temperature > 0 (e.g. 1.0)"]
+    return []
+
+
+def kl_errors(kl_estimator: str, in_loss: bool = True, option: str = "kl.estimator") -> list[str]:
     """A ``kl_estimator`` that is unknown or, in the loss, penalises nothing (k1: zero expected gradient).
 
-    Checked even when ``kl_coef`` is 0 (a later KL controller may raise it); losses/kl.py says which
+    Checked even when ``kl.coef`` is 0 (a later KL controller may raise it); losses/kl.py says which
     estimator is valid where.
     """
     if in_loss:
         try:
-            check_loss_estimator(kl_estimator)
+            check_loss_estimator(kl_estimator, option=option)
         except ValueError as e:
             return [str(e)]
         return []
     if kl_estimator in KL_ESTIMATORS:
         return []
-    return [f"kl_estimator must be one of {sorted(KL_ESTIMATORS)}, got {kl_estimator!r}"]
+    return [f"{option} must be one of {sorted(KL_ESTIMATORS)}, got {kl_estimator!r}"]

@@ -13,7 +13,7 @@ round is one DPO problem ``pi_{t+1} = DPO(pi_t, D_t)`` as in eq 59.
 
 Deliberate deviations: log-probabilities are taken at temperature 1 whatever the sampling temperature (DPO
 is defined on the policy itself); ``loss_aggregation`` does not apply (the loss is a mean over pairs, so
-micro-batches are weighted by their number of pairs); ``minibatch_size`` and ``micro_batch_size`` count
+micro-batches are weighted by their number of pairs); ``batching.minibatch_size`` and ``batching.micro_batch_size`` count
 completions and must be even, so that a pair never straddles two minibatches.
 """
 
@@ -22,7 +22,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from lit_reason.algorithms.base import MICRO_SHARES, LossOutput, OnPolicyModule, Targets
+from lit_reason.algorithms.accumulate import MICRO_SHARES
+from lit_reason.algorithms.base import LossOutput, OnPolicyModule, Targets
 from lit_reason.algorithms.preference import reward_metrics
 from lit_reason.algorithms.rounds import ReferenceRounds
 from lit_reason.losses import aggregate, kl_penalty
@@ -77,7 +78,7 @@ class OnlineDPO(OnPolicyModule):
         ref_update_every: Replace the reference by the current policy every this many iterations (rollouts);
             None keeps the starting model as the reference (plain online DPO).
         **kwargs: Everything of :class:`OnPolicyModule` (policy, rewards, sampling with ``n >= 2``, ...);
-            ``kl_coef`` must stay 0 (``beta`` holds the policy to the reference) and ``is_correction``
+            ``kl.coef`` must stay 0 (``beta`` holds the policy to the reference) and ``is_correction``
             ``none``.
     """
 
@@ -87,8 +88,7 @@ class OnlineDPO(OnPolicyModule):
     def __init__(self, *args, beta: float = 0.1, label_smoothing: float = 0.0, min_reward_gap: float = 0.0,
                  ref_update_every: int | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.save_hyperparameters(ignore=["policy"])
-        hp, name = self.hparams, type(self).__name__
+        name = type(self).__name__
         errors = []
         if not beta > 0:
             errors.append(f"beta must be > 0, got {beta}")
@@ -99,12 +99,13 @@ class OnlineDPO(OnPolicyModule):
         if self.sampling.n < 2:
             errors.append(f"sampling.n must be >= 2 to form pairs, got {self.sampling.n}")
         if self.kl_coef > 0:
-            errors.append(f"kl_coef must be 0 (beta sets the pull to the reference), got {self.kl_coef}")
+            errors.append(f"kl.coef must be 0 (beta sets the pull to the reference), got {self.kl_coef}")
         if self.is_correction != "none":
-            errors.append(f"is_correction must be 'none' (DPO does not use sampler ratios), got {self.is_correction!r}")
+            errors.append(f"is_correction.kind must be 'none' (DPO does not use sampler ratios), got "
+                          f"{self.is_correction!r}")
         for key in ("minibatch_size", "micro_batch_size"):
-            if hp[key] is not None and hp[key] % 2:
-                errors.append(f"{key} must be even (it counts completions; a pair is two), got {hp[key]}")
+            if (size := getattr(self.batching, key)) is not None and size % 2:
+                errors.append(f"batching.{key} must be even (it counts completions; a pair is two), got {size}")
         if errors:
             raise ValueError(f"{name}: " + "; ".join(errors))
         self.micro_share = MICRO_SHARES["sequence"]  # the DPO loss is a mean over pairs
@@ -148,14 +149,14 @@ class OnlineDPO(OnPolicyModule):
         out = dpo_loss(logps[chosen], logps[~chosen], ref[chosen], ref[~chosen], beta=self.hparams.beta,
                        label_smoothing=self.hparams.label_smoothing)
         metrics = reward_metrics(out, paired=True)
-        metrics["kl"] = aggregate(kl_penalty(stats.logprobs.detach(), mb.ref_logprobs, kind=self.hparams.kl_estimator),
+        metrics["kl"] = aggregate(kl_penalty(stats.logprobs.detach(), mb.ref_logprobs, kind=self.kl_estimator),
                                   mask, "token")
         metrics["entropy"] = aggregate(stats.entropy, mask, "token")
         return LossOutput(out.loss, {k: v.detach() for k, v in metrics.items()})
 
     def _reference_logprobs(self, *args: Tensor, temperature: float, group: Tensor | None) -> Tensor:
         del temperature  # DPO compares the models themselves: temperature 1 (see the module docstring)
-        return self.policy.reference_logprobs(*args, group=group)
+        return self.policy.frozen_reference.logprobs(*args, group=group)
 
 
 class IterativeDPO(OnlineDPO):

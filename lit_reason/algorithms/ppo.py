@@ -9,7 +9,7 @@ losses/kl.py); a critic
 (``heads.Critic``, three forms of sec 3.1.6) gives ``V(s_t)``; GAE (eq 8) gives advantages and
 lambda-returns; the loss is the policy loss (eq 17; ``dual_clip`` eq 20 or ``kl_penalty`` eq 19 by
 name) plus ``vf_coef`` times the (optionally clipped) value loss, minus the entropy bonus (eq 18), over
-``update_epochs`` x minibatches of one rollout. ``advantage_level: sequence`` is eq 22,
+``batching.update_epochs`` x minibatches of one rollout. ``advantage_level: sequence`` is eq 22,
 ``A = R - V(q)``, with the whole-sequence return as every token's value target.
 
 Deliberate deviations:
@@ -17,11 +17,11 @@ Deliberate deviations:
   not the full-vocabulary entropy with gradients.
 - Advantages are whitened over the rollout's valid tokens by default (``whiten_advantages``), as
   every public PPO-for-LLM implementation does; eq 8 itself is raw.
-- With ``kl_in_reward: false`` the KL term goes into the loss per token, as in GRPO (``kl_estimator``).
+- With ``kl_in_reward: false`` the KL term goes into the loss per token, as in GRPO (``kl.estimator``).
 - ``kl_penalty``'s beta (eq 19) is ``self.penalty_beta``; ``AdaptiveKLController(coef="penalty_beta",
   metric="train/penalty_kl")`` doubles / halves it around a target. ``train/penalty_kl`` is KL(pi_old || pi)
   at the update's last micro-batch forward, the latest the hooks see: with one epoch of one minibatch it is 0
-  (pi is still pi_old), so eq 19's rule wants ``update_epochs >= 2``.
+  (pi is still pi_old), so eq 19's rule wants ``batching.update_epochs >= 2``.
 """
 
 from __future__ import annotations
@@ -72,10 +72,10 @@ class PPO(OnPolicyModule):
         advantage_level: ``token`` (GAE, eq 8) or ``sequence`` (eq 22).
         whiten_advantages: Normalise advantages over the rollout's valid tokens.
         kl_in_reward: Subtract ``kl_coef`` x per-token KL to the reference from the token rewards
-            (else add it to the loss, estimated by ``kl_estimator``).
+            (else add it to the loss, estimated by ``kl.estimator``).
         reward_kl_estimator: The per-token KL in the reward: ``k1`` (default; its policy gradient is
             grad KL(pi||ref)), ``k2`` or ``k3`` (both warn: k3's gradient cancels near the reference).
-        **kwargs: Everything of :class:`OnPolicyModule` (policy, rewards, sampling, kl_coef, ...).
+        **kwargs: Everything of :class:`OnPolicyModule` (policy, rewards, sampling, batching, kl, ...).
     """
 
     checkpointed = (*OnPolicyModule.checkpointed, "entropy_coef", "penalty_beta")
@@ -102,7 +102,6 @@ class PPO(OnPolicyModule):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.save_hyperparameters(ignore=["policy"])
         errors = []
         if advantage_level not in ADVANTAGE_LEVELS:
             errors.append(f"advantage_level must be one of {ADVANTAGE_LEVELS}, got {advantage_level!r}")

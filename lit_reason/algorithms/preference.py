@@ -164,7 +164,7 @@ class OfflinePreferenceModule(L.LightningModule):
         """
         if not cache:
             ids, mask, comp = (x.to(self.device) for x in self.policy.encode_pairs(prompts, completions))
-            return self.policy.reference_logprobs(ids, mask, comp).sum(-1)
+            return self.policy.frozen_reference.logprobs(ids, mask, comp).sum(-1)
         keys = [(p if isinstance(p, str) else json.dumps(p, sort_keys=True), c) for p, c in zip(prompts, completions)]
         todo: dict[tuple[str, str], int] = {}  # missing key -> its first row
         for i, k in enumerate(keys):
@@ -173,7 +173,7 @@ class OfflinePreferenceModule(L.LightningModule):
         if todo:
             rows = list(todo.values())
             ids, mask, comp = self.policy.encode_pairs([prompts[i] for i in rows], [completions[i] for i in rows])
-            ref = self.policy.reference_logprobs(ids.to(self.device), mask.to(self.device), comp.to(self.device))
+            ref = self.policy.frozen_reference.logprobs(ids.to(self.device), mask.to(self.device), comp.to(self.device))
             self._ref_cache.update(zip(todo, ref.sum(-1).tolist()))
         return torch.tensor([self._ref_cache[k] for k in keys], device=self.device)
 

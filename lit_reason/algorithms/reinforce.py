@@ -16,7 +16,7 @@ Baselines (``baseline``):
 - ``leave_one_out``: b = the mean of the prompt's other K-1 samples: RLOO (eq 62).
 
 Deliberate deviations: none in the estimator. Rewards can be normalised first (``reward_norm``:
-``batch`` eq 121, ``ema`` eq 122-123, ``quantile`` eq 124); with ``update_epochs > 1`` the ratio is
+``batch`` eq 121, ``ema`` eq 122-123, ``quantile`` eq 124); with ``batching.update_epochs > 1`` the ratio is
 the importance weight of the later passes, unclipped.
 """
 
@@ -55,7 +55,7 @@ class REINFORCE(OnPolicyModule):
         baseline_value: b of the ``constant`` baseline.
         ema_decay: beta of the ``ema`` baseline and of the ``ema`` reward normaliser.
         reward_norm: Normalise rewards before the baseline: ``batch``, ``ema``, ``quantile`` or None.
-        **kwargs: Everything of :class:`OnPolicyModule` (policy, rewards, sampling, kl_coef, ...).
+        **kwargs: Everything of :class:`OnPolicyModule` (policy, rewards, sampling, batching, kl, ...).
     """
 
     checkpointed = (*OnPolicyModule.checkpointed, "baseline_ema", "reward_moments")
@@ -70,7 +70,6 @@ class REINFORCE(OnPolicyModule):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.save_hyperparameters(ignore=["policy"])
         errors = []
         if baseline not in BASELINES:
             errors.append(f"baseline must be one of {BASELINES}, got {baseline!r}")

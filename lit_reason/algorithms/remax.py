@@ -4,7 +4,7 @@ Each rollout also decodes every prompt greedily (no grad) and scores it with the
 of a sample is its reward minus its prompt's greedy reward (eq 5, Algorithm 1). No critic, no group
 statistics: the baseline costs one greedy generation per prompt.
 
-Deliberate deviations: the loss is GRPO's (the clipped surrogate, which with ``update_epochs: 1`` and one
+Deliberate deviations: the loss is GRPO's (the clipped surrogate, which with ``batching.update_epochs: 1`` and one
 minibatch is exactly the paper's REINFORCE gradient), and any number of samples per prompt is allowed (the
 paper draws one). A greedy response no reward can score gets ``none_reward`` as its baseline (counted in
 ``train/greedy_reward_none_frac``).
@@ -20,6 +20,7 @@ from lit_reason.advantages.pg_variants import greedy_baseline_advantages
 from lit_reason.algorithms.base import Targets
 from lit_reason.algorithms.evaluation import columns_of
 from lit_reason.algorithms.grpo import GRPO
+from lit_reason.algorithms.guards import greedy_baseline_errors
 from lit_reason.rollout import Rollout
 
 
@@ -32,6 +33,13 @@ class ReMax(GRPO):
     Args:
         **kwargs: Everything of :class:`GRPO` and :class:`OnPolicyModule`.
     """
+
+    group_relative = False  # one sample per prompt is the paper's setting
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if errors := greedy_baseline_errors(self.sampling):
+            raise ValueError("ReMax: " + "; ".join(errors))
 
     @torch.no_grad()
     def collect(self, rows: list[dict[str, Any]]) -> tuple[Rollout, dict[str, float]]:

@@ -20,12 +20,14 @@ token (no special step tag token, so any tokenizer works).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import lightning as L
 import torch
 
-from lit_reason.algorithms.checkpointing import plain_hyperparameters
+from lit_reason.algorithms.checkpointing import load_run_state, save_run_state
+from lit_reason.algorithms.nonfinite import METRIC as NONFINITE_METRIC
+from lit_reason.algorithms.nonfinite import NonFiniteGuard
 from lit_reason.algorithms.optim import OptimizerSettings
 from lit_reason.losses.reward_model import bradley_terry_loss, pair_accuracy, step_bce
 from lit_reason.losses.verifier import verifier_auc, verifier_bce
@@ -59,7 +61,12 @@ class RewardModelModule(L.LightningModule):
         optimizer: AdamW settings.
         export_dir: Where the trained reward model is saved when fitting ends; None saves nothing.
         max_grad_norm: Gradient clipping norm (None: no clipping).
+        max_nonfinite_skips: Consecutive non-finite losses tolerated before training stops
+            (``lit_reason/algorithms/nonfinite.py``: each is skipped and counted in ``train/nonfinite_skipped``).
     """
+
+    #: Module attributes the run state checkpoints (``checkpoint["lit_reason"]``).
+    checkpointed: ClassVar[tuple[str, ...]] = ("nonfinite",)
 
     def __init__(
         self,
@@ -73,6 +80,7 @@ class RewardModelModule(L.LightningModule):
         optimizer: OptimizerSettings | None = None,
         export_dir: str | None = None,
         max_grad_norm: float | None = 1.0,
+        max_nonfinite_skips: int = 10,
     ) -> None:
         super().__init__()
         if objective not in OBJECTIVES:
@@ -89,6 +97,7 @@ class RewardModelModule(L.LightningModule):
         self._objective = {"bradley_terry": self._pairs, "bce": self._labels, "step_bce": self._steps}[objective]
         self.optimizer_settings = optimizer or OptimizerSettings(lr=1e-4)
         self._val: list[tuple[torch.Tensor, torch.Tensor]] = []
+        self.nonfinite = NonFiniteGuard(max_nonfinite_skips, owner=type(self).__name__)
 
     # ------------------------------------------------------------------ objectives: (loss, scores, labels)
     def _pairs(self, rows: list[dict[str, Any]]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -120,8 +129,8 @@ class RewardModelModule(L.LightningModule):
     def training_step(self, batch: list[dict[str, Any]], batch_idx: int) -> torch.Tensor | None:
         self._check(batch)
         loss, scores, labels = self._objective(batch)
-        if not torch.isfinite(loss):
-            self.log("train/nonfinite_skipped", 1.0, on_step=True, reduce_fx="sum", batch_size=len(batch))
+        if not self.nonfinite.check(loss, f"at step {self.global_step}"):
+            self.log(NONFINITE_METRIC, float(self.nonfinite.skips), on_step=True, batch_size=len(batch))
             return None  # Lightning skips the optimizer step for a None loss
         self.log_dict({"train/loss": loss, "train/rm_accuracy": self._accuracy(scores, labels)}, on_step=True,
                       prog_bar=False, batch_size=len(batch))
@@ -161,4 +170,7 @@ class RewardModelModule(L.LightningModule):
                                 gradient_clip_algorithm="norm")
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        plain_hyperparameters(checkpoint)
+        save_run_state(self, checkpoint)
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        load_run_state(self, checkpoint)

@@ -33,17 +33,17 @@ class ReferenceRounds:
         """Ends a round if ``count`` (iterations done) is a multiple of ``every``; True when it did."""
         if self.every is None or count % self.every:
             return False
-        self.policy.refresh_reference()
+        self.policy.frozen_reference.refresh()
         self.round += 1
         return True
 
     def state_dict(self) -> dict[str, Any]:
         state: dict[str, Any] = {"round": self.round}
         if self.round > 0:  # the reference is no longer the starting model: keep it for an exact resume
-            state["reference"] = self.policy.reference_state_dict()
+            state["reference"] = self.policy.frozen_reference.state_dict()
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.round = state.get("round", 0)
         if "reference" in state:
-            self.policy.load_reference_state_dict(state["reference"])
+            self.policy.frozen_reference.load_state_dict(state["reference"])

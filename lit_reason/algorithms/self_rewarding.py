@@ -43,7 +43,6 @@ class SelfRewarding(OnlineDPO):
             raise ValueError("SelfRewarding: rewards must not be set: the reward is the policy's own judgement "
                              "(judge_prompt); use OnlineDPO with an LLMJudge for an external judge")
         super().__init__(*args, ref_update_every=ref_update_every, **kwargs)
-        self.save_hyperparameters(ignore=["policy"])
         self.judge = LLMJudge(None, prompt=judge_prompt, scale=judge_scale, scoring=judge_scoring,
                               max_new_tokens=judge_max_new_tokens, chat=judge_chat, name="self_judge")
         self.judge.bind(self.policy)

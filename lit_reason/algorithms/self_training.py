@@ -41,8 +41,7 @@ from lit_reason.algorithms.nonfinite import NonFiniteGuard
 from lit_reason.algorithms.optim import OptimizerSettings
 from lit_reason.algorithms.sft import completion_nll
 from lit_reason.policy import Policy
-from lit_reason.rewards.combine import WeightedSum
-from lit_reason.rewards.registry import get_reward
+from lit_reason.rewards.registry import get_reward, reward_from_options
 from lit_reason.sampling import search
 from lit_reason.sampling.hf import HFSampler
 from lit_reason.sampling.params import SamplingParams
@@ -156,8 +155,7 @@ class SelfTrainingModule(L.LightningModule):
             self.teacher = None
         self.grow_sampler = HFSampler(teacher or policy)
         self.filter = filter or BinaryRewardFilter()
-        self.reward = WeightedSum([get_reward(r) for r in (rewards or ["math_accuracy"])], reward_weights,
-                                  name="reward")
+        self.reward = reward_from_options(rewards, reward_weights)
         self.verifier = get_reward(verifier) if verifier else None
         self.sampling = sampling or SamplingParams(n=4, max_new_tokens=64)
         self.val_sampling = val_sampling

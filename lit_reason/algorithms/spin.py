@@ -69,7 +69,7 @@ class SPIN(OfflinePreferenceModule):
             if missing:
                 raise ValueError(f"SPIN: training row {i} of the batch lacks {missing} (use SFTDataModule rows "
                                  f"{{prompt, completion}}); it has {sorted(r)}")
-        with self.policy.reference_weights() as ref:  # the previous iteration's model (Policy.init_reference)
+        with self.policy.frozen_reference.weights() as ref:  # the previous iteration's model (Policy.init_reference)
             if next(ref.parameters()).device != self.device:
                 ref.to(self.device)
             gen = HFSampler(ref).generate([r["prompt"] for r in rows], self.sampling, generator=self.generator)

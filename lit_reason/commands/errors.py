@@ -70,14 +70,77 @@ def from_instantiation_error(exc: BaseException, config: Any) -> CLIError:
     while exc is not None:
         chain.append(exc)
         exc = exc.__cause__
-    root = chain[-1]
-    unions = [e for e in chain if str(e).startswith(UNION)]
+    unions = [i for i, e in enumerate(chain) if str(e).startswith(UNION)]
+    # what the constructor raised is the cause of jsonargparse's innermost union block (its own causes are
+    # the constructor's business: `raise ValueError("rewards: ...") from e`)
+    root = chain[min(unions[-1] + 1, len(chain) - 1)] if unions else chain[-1]
+    unions = [chain[i] for i in unions]
     option = ""
+    message = _first_sentence(str(root)) or type(root).__name__
     if unions:
         given = str(unions[-1]).rpartition("\nGiven value: ")[2]
-        option = _find(config, given) or _top_level(str(unions[0]))
-    message = _first_sentence(str(root)) or type(root).__name__
+        option = _find(config, given)
+        option, message = _named_options(config, option, message) if option else (_top_level(str(unions[0])), message)
     return CLIError(option, message)
+
+
+def _named_options(config: Any, option: str, message: str) -> tuple[str, str]:
+    """The options under ``option`` that ``message`` names, as full paths (else ``option`` itself), and the
+    message without a leading option name.
+
+    A constructor names its own argument (``GRPO: sampling.n must be >= 2``, ``OptimizerSettings.lr must be
+    > 0``) but jsonargparse only knows which class failed (``model``, ``model.init_args.optimizer``); the
+    user's flag is ``--model.init_args.sampling.n``. Quoted words (the valid choices) and path-like words are
+    not read as names.
+    """
+    options = _option_paths(_node_at(config, option), option)
+    head = message.partition(": ")[0]
+    if head in options or (head[:1].isupper() and head.partition(".")[2] in options):
+        # the message leads with the option it is about ("Policy.model: ...", "reward_weights: ...")
+        return options.get(head) or options[head.partition(".")[2]], message.partition(": ")[2]
+    # "data/trian: no such file": the message leads with the value of the option
+    valued = [p for p in dict.fromkeys(options.values()) if str(_node_at(config, p)) == head]
+    if len(valued) == 1:
+        return valued[0], message
+    named: list[str] = []
+    for word in _NAME.findall(message):
+        # "Policy.model" is the policy's own option; "OptimizerSettings.lr" the class of the option at hand
+        path = options.get(word) or (options.get(word.partition(".")[2]) if word[0].isupper() else None)
+        if path and path not in named:
+            named.append(path)
+    named = [p for p in named if not any(q.startswith(p + ".") for q in named)]  # the deepest of nested ones
+    return ", ".join(named) or option, message
+
+
+_NAME = re.compile(r"(?<![\w.'\"/\\-])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?![\w/'\"-])")
+
+
+def _option_paths(node: Any, prefix: str) -> dict[str, str]:
+    """``{"sampling.n": "model.init_args.sampling.n", ...}``: each option under ``node``, as a constructor
+    names it (without ``init_args``) and as the command line does."""
+    items = dict(node) if isinstance(node, dict) else vars(node) if hasattr(node, "__dict__") else {}
+    cls = str(items.get("class_path") or "").rpartition(".")[2]
+    out: dict[str, str] = {}
+    for key, value in items.items():
+        if key.startswith("__") or key in ("class_path", "dict_kwargs"):
+            continue
+        full = f"{prefix}.{key}"
+        for name, path in _option_paths(value, full).items():
+            qualified = name[0].isupper()  # "Policy.model", from a class further down
+            out.setdefault(name if key == "init_args" or qualified else f"{key}.{name}", path)
+            if key == "init_args" and cls and not qualified:
+                out[f"{cls}.{name}"] = path  # as the class's own message names it: "Policy.model"
+        if key != "init_args":
+            out[key] = full
+    return out
+
+
+def _node_at(config: Any, path: str) -> Any:
+    node = config
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+        node = node[int(part[1:-1])] if part.startswith("[") else (
+            node[part] if isinstance(node, dict) else getattr(node, part, None))
+    return node
 
 
 def _first_sentence(text: str) -> str:

@@ -8,9 +8,10 @@ import warnings
 from typing import Any
 
 import lightning as L
-from jsonargparse import ArgumentError
-from lightning.pytorch.callbacks import ProgressBar
+from jsonargparse import ArgumentError, Namespace
+from lightning.pytorch.callbacks import Callback, ModelCheckpoint, ProgressBar
 from lightning.pytorch.cli import LightningCLI
+from lightning.pytorch.utilities.model_helpers import is_overridden
 
 from lit_reason.commands.errors import CLIError, from_instantiation_error, from_parse_error, show_tracebacks
 from lit_reason.commands.output import StepProgressBar, summary
@@ -93,6 +94,7 @@ class LitReasonCLI(LightningCLI):
 
     def instantiate_classes(self) -> None:
         try:
+            self._build_data_first()
             super().instantiate_classes()
         except CLIError:
             raise
@@ -102,7 +104,21 @@ class LitReasonCLI(LightningCLI):
             sub = self.config.get("subcommand")
             raise from_instantiation_error(e, self.config[sub] if sub else self.config) from e
 
+    def _build_data_first(self) -> None:
+        """Builds the data module once on its own, then drops it.
+
+        jsonargparse builds the model first, and a model may load for minutes; a data module checks its files
+        in ``__init__`` (a mistyped ``train_file``, an unknown extension), so that one-line error comes first.
+        A LightningDataModule reads nothing before ``setup``, so the extra construction costs nothing.
+        """
+        sub = self.config.get("subcommand")
+        config = self.config[sub] if sub else self.config
+        if config.get("data") is not None:
+            self._parser(sub).instantiate_classes(Namespace(data=config.data))
+
     def _instantiate_trainer(self, config: dict[str, Any], callbacks: list) -> L.Trainer:
+        if isinstance(config.get("callbacks"), list):
+            config["callbacks"] = later_wins(config["callbacks"])
         given = list(config.get("callbacks") or []) + list(callbacks)
         if config.get("enable_progress_bar", True) is not False and not any(isinstance(c, ProgressBar) for c in given):
             callbacks = [*callbacks, StepProgressBar()]
@@ -117,3 +133,27 @@ class LitReasonCLI(LightningCLI):
             raise CLIError("data", str(e)) from e
         if self.trainer.is_global_zero:
             print(summary(self.trainer, subcommand))
+
+
+def later_wins(callbacks: list[Callback]) -> list[Callback]:
+    """``callbacks`` without those a later one of the same state key replaces, each said in a warning.
+
+    Lightning refuses two stateful callbacks of one state key (two ``ModelCheckpoint`` on the same schedule);
+    on the command line a later value replaces an earlier one, so ``--trainer.callbacks+=...`` (as the
+    pipeline runner adds its stage checkpoint to a config that has its own) replaces the config's.
+    """
+    stateful = [is_overridden("state_dict", instance=c, parent=Callback) for c in callbacks]
+    last = {c.state_key: i for i, (c, s) in enumerate(zip(callbacks, stateful, strict=True)) if s}
+    kept = []
+    for i, (cb, s) in enumerate(zip(callbacks, stateful, strict=True)):
+        if s and last[cb.state_key] != i:
+            print(f"lit-reason: warning: trainer.callbacks: {_describe(cb)} is replaced by the later "
+                  f"{_describe(callbacks[last[cb.state_key]])} (Lightning keeps one per state key)", file=sys.stderr)
+            continue
+        kept.append(cb)
+    return kept
+
+
+def _describe(callback: Callback) -> str:
+    where = f"(dirpath={callback.dirpath})" if isinstance(callback, ModelCheckpoint) else ""
+    return type(callback).__name__ + where

@@ -2,7 +2,7 @@
 
 Reads the CSVLogger's ``metrics.csv`` (the newest ``version_*`` under RUN_DIR, or RUN_DIR itself) and
 draws reward, accuracy, KL, entropy, completion length and loss against the optimizer step, one panel each;
-a metric the run did not log (``train/kl`` needs ``kl_coef > 0``) leaves its panel saying so.
+a metric the run did not log (``train/kl`` needs ``kl.coef > 0``) leaves its panel saying so.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ preceding it. Pieces:
   since) is logged by the learner, and a rollout older than ``max_staleness`` versions is dropped and
   regenerated with the current weights (counted in ``async/stale_dropped``).
 - **IS correction** (eq 132): samples come from older weights, so the learner's truncated importance
-  weight against its own pi_old is on by default with this engine (``OnPolicyModule(is_correction=None)``).
+  weight against its own pi_old is on by default with this engine (``OnPolicyModule(is_correction=ISSettings(kind=None))``).
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ class RayAsyncEngine:
         self._ray, self.policy, self.settings = ray, policy, settings
         actor = ray.remote(num_cpus=settings.num_cpus, num_gpus=settings.num_gpus)(_Generator)
         frozen = copy.deepcopy(policy).requires_grad_(False)
-        frozen._reference = None  # actors sample; they need no reference model
+        frozen.__dict__["_frozen"] = None  # actors sample; they need no reference model
         shared = ray.put(frozen)
         self.actors = [actor.remote(shared, settings.inner) for _ in range(settings.num_generators)]
         self.policy_version = 0

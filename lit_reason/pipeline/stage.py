@@ -16,6 +16,7 @@ import sys
 import warnings
 
 from lit_reason.cli import LitReasonCLI
+from lit_reason.commands.errors import CLIError, show_tracebacks
 
 
 def run_stage(cli_args: list[str], ckpt_path: str | None) -> dict[str, float]:
@@ -52,7 +53,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--metrics-out", required=True, help="JSON file the validation metrics go to")
     parser.add_argument("--ckpt-path", default=None, help="Lightning checkpoint to resume fitting from")
     args = parser.parse_args(argv[:cut])
-    metrics = run_stage(argv[cut + 1 :], args.ckpt_path)
+    try:
+        metrics = run_stage(argv[cut + 1 :], args.ckpt_path)
+    except CLIError as e:  # one line, as from `lit-reason fit`; the runner says which stage and how to resume
+        if show_tracebacks():
+            raise
+        print(f"lit-reason: error: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
     if metrics:
         tmp = args.metrics_out + ".tmp"
         with open(tmp, "w") as f:

@@ -196,7 +196,7 @@ class ImplicitProcessRewardModel(ProcessRewardModel):
     def token_rewards(self, input_ids: Tensor, attention_mask: Tensor, completion_mask: Tensor) -> Tensor:
         """(B, T) ``beta * (log pi_phi - log pi_ref)`` of the completion tokens, 0 on padding."""
         logp = self.policy.token_logprobs(input_ids, attention_mask, completion_mask).logprobs
-        ref = self.policy.reference_logprobs(input_ids, attention_mask, completion_mask)
+        ref = self.policy.frozen_reference.logprobs(input_ids, attention_mask, completion_mask)
         return self.beta * (logp - ref) * completion_mask
 
     def step_logits(self, prompts: list[Prompt], steps: list[list[str]]) -> tuple[Tensor, Tensor]:
@@ -221,7 +221,7 @@ def save_reward_model(model: OutcomeRewardModel | ProcessRewardModel, directory:
     os.makedirs(directory, exist_ok=True)
     model.policy.save_pretrained(directory)
     if isinstance(model, ImplicitProcessRewardModel):
-        with model.policy.reference_weights() as ref:
+        with model.policy.frozen_reference.weights() as ref:
             ref.save_pretrained(os.path.join(directory, REFERENCE_DIR))
     else:
         torch.save(model.head.state_dict(), os.path.join(directory, HEAD_FILE))
@@ -251,7 +251,7 @@ def load_reward_model(directory: str, device: str | torch.device = "cpu") -> Out
         raise ValueError(f"{meta_path}: kind must be one of {sorted(REWARD_MODELS)}, got {kind!r}")
     model = REWARD_MODELS[kind](Policy(directory), **meta)
     if isinstance(model, ImplicitProcessRewardModel):
-        model.policy.load_reference_state_dict(Policy(os.path.join(directory, REFERENCE_DIR)).state_dict())
+        model.policy.frozen_reference.load_state_dict(Policy(os.path.join(directory, REFERENCE_DIR)).state_dict())
     else:
         model.head.load_state_dict(torch.load(os.path.join(directory, HEAD_FILE), map_location="cpu"))
     return model.requires_grad_(False).eval().to(device)

@@ -6,7 +6,7 @@ import importlib
 import os
 from collections.abc import Callable
 
-from lit_reason.rewards.combine import RewardFn
+from lit_reason.rewards.combine import RewardFn, WeightedSum
 
 
 def _presets() -> dict[str, RewardFn]:
@@ -59,3 +59,21 @@ def get_reward(spec: str | Callable) -> RewardFn:
             raise ValueError(f"reward {spec!r} is not callable")
         return fn
     raise ValueError(f"unknown reward {spec!r}; presets: {sorted(presets)}, or give a dotted import path")
+
+
+def reward_from_options(rewards: list[str | Callable] | None, reward_weights: list[float] | None) -> WeightedSum:
+    """A module's ``rewards`` and ``reward_weights`` options as one reward (default ``[math_accuracy]``).
+
+    Raises:
+        ValueError: Naming the option (``rewards: unknown reward 'x'``), as a user sets it in a config.
+    """
+    try:
+        funcs = [get_reward(r) for r in (rewards or ["math_accuracy"])]
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"rewards: {e}") from e
+    if reward_weights is not None and len(reward_weights) != len(funcs):
+        raise ValueError(f"reward_weights: {len(reward_weights)} weights for {len(funcs)} rewards")
+    try:
+        return WeightedSum(funcs, reward_weights, name="reward")
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"rewards: {e}") from e

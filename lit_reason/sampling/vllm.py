@@ -13,7 +13,7 @@ Every sample carries vLLM's log-probability of its token (``logprobs_mode="proce
 temperature and top-k/top-p, i.e. the distribution it actually sampled from) and the policy version of the
 weights it came from. vLLM's kernels differ from the learner's, so its log-probs are *not* the learner's:
 the learner recomputes pi_old and applies the truncated importance weight of eq 132, on by default with this
-engine (``OnPolicyModule(is_correction=None)`` resolves to ``token``).
+engine (``is_correction.kind: null`` resolves to ``token``).
 
 Unvalidated here: this session had no GPU, so this module was written against vLLM's documented API
 (``LLM(enable_sleep_mode=...)``, ``SamplingParams(logprobs=0, seed=...)``, ``TokensPrompt``,

@@ -89,8 +89,8 @@ def assert_same_weights(a: Path, b: Path, atol: float) -> None:
 
 def grpo(**kw) -> dict:
     args = {"policy": {"class_path": "lit_reason.policy.Policy", "init_args": TINY},
-            "rewards": ["tests.algorithms.test_ddp.odd_start"], "verifier": None, "kl_coef": 0.02,
-            "sampling": {"n": 4, "max_new_tokens": 6}, "generation_batch_size": 2,
+            "rewards": ["tests.algorithms.test_ddp.odd_start"], "verifier": None, "kl": {"coef": 0.02},
+            "sampling": {"n": 4, "max_new_tokens": 6}, "batching": {"generation_batch_size": 2},
             "optimizer": {"lr": 2e-2}, **kw}
     return {"class_path": "lit_reason.algorithms.GRPO", "init_args": args}
 

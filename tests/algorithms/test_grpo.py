@@ -6,7 +6,7 @@ import torch
 from lightning.pytorch.callbacks import Callback, ModelCheckpoint
 from torch.utils.data import DataLoader
 
-from lit_reason.algorithms import GRPO, LossOutput, OptimizerSettings
+from lit_reason.algorithms import GRPO, KLSettings, LossOutput, OptimizerSettings
 from lit_reason.policy import Policy
 from lit_reason.sampling import SamplingParams
 from lit_reason.tiny import TinyConfig
@@ -33,7 +33,7 @@ class Record(Callback):
 
 def make_grpo(cls=GRPO, **kw):
     policy = Policy("tiny", tiny=TinyConfig(hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64))
-    defaults = dict(rewards=["tests.algorithms.test_grpo.sevens"], verifier=None, kl_coef=0.02,
+    defaults = dict(rewards=["tests.algorithms.test_grpo.sevens"], verifier=None, kl=KLSettings(coef=0.02),
                     sampling=SamplingParams(n=8, max_new_tokens=6), optimizer=OptimizerSettings(lr=2e-2))
     return cls(policy, **{**defaults, **kw})
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch.testing import assert_close
 
-from lit_reason.algorithms import GRPO
+from lit_reason.algorithms import GRPO, BatchSettings, ISSettings, KLSettings
 from lit_reason.policy import Policy
 from lit_reason.rollout import Rollout
 from lit_reason.sampling import SamplingParams
@@ -37,7 +37,7 @@ def scripted_rollout(m, shift):
     ("token", 1.0, 2.0),  # e^1 = 2.718 truncated at 2
 ])
 def test_token_weights_and_recomputed_old_logprobs(kind, shift, expected):
-    m = module(is_correction=kind, is_cap=2.0)
+    m = module(is_correction=ISSettings(kind, cap=2.0))
     r, learner = scripted_rollout(m, shift)
     metrics = m._correct_sampler(r)
     assert_close(r.old_logprobs, learner, atol=1e-6, rtol=1e-6)
@@ -49,7 +49,7 @@ def test_token_weights_and_recomputed_old_logprobs(kind, shift, expected):
 
 
 def test_sequence_weights_truncate_the_product():
-    m = module(is_correction="sequence", is_cap=5.0)
+    m = module(is_correction=ISSettings("sequence", cap=5.0))
     r, _ = scripted_rollout(m, 0.5)
     m._correct_sampler(r)
     # sample 0 has 2 tokens ("3" + EOS): e^(0.5*2) = 2.718; sample 1 has 3: e^1.5 = 4.48; both under cap 5
@@ -58,7 +58,7 @@ def test_sequence_weights_truncate_the_product():
 
 
 def test_weights_scale_the_per_token_loss():
-    plain, weighted = module(), module(is_correction="token", is_cap=2.0)
+    plain, weighted = module(), module(is_correction=ISSettings("token", cap=2.0))
     weighted.load_state_dict(plain.state_dict())
     r, _ = scripted_rollout(weighted, 0.5)
     weighted._correct_sampler(r)
@@ -69,7 +69,7 @@ def test_weights_scale_the_per_token_loss():
 
 
 def test_on_policy_hf_sampler_needs_no_correction():
-    m = module(is_correction="token")
+    m = module(is_correction=ISSettings("token"))
     rollout, _ = m.collect([{"prompt": "1+2=", "answer": "3"}, {"prompt": "4+4=", "answer": "8"}])
     metrics = m._correct_sampler(rollout)  # what annotate records
     # the HF sampler and the learner agree (same weights, same kernels): weights ~1, mismatch ~0
@@ -78,8 +78,8 @@ def test_on_policy_hf_sampler_needs_no_correction():
 
 
 def test_bad_option_names_it():
-    with pytest.raises(ValueError, match="is_correction must be one of"):
-        module(is_correction="both")
+    with pytest.raises(ValueError, match="ISSettings.kind must be one of"):
+        module(is_correction=ISSettings("both"))
 
 
 def test_score_batch_size_changes_the_passes_not_the_values():
@@ -87,11 +87,11 @@ def test_score_batch_size_changes_the_passes_not_the_values():
     sampling = SamplingParams(n=2, max_new_tokens=4, temperature=1.0)
     scores = []
     for size in (None, 6):
-        m = module(kl_coef=0.1, micro_batch_size=2, score_batch_size=size)
+        m = module(kl=KLSettings(0.1), batching=BatchSettings(micro_batch_size=2, score_batch_size=size))
         m.policy.init_reference()
         rollout = m.sampler.generate(rows, sampling, generator=torch.Generator().manual_seed(0))
         calls = []
-        ref = m.policy.reference_logprobs
+        ref = m.policy.frozen_reference.logprobs
         scores.append(m._score(rollout, lambda *a, calls=calls, ref=ref, **k: calls.append(a[0].shape[0]) or ref(*a, **k)))
         assert calls == ([2, 2, 2] if size is None else [6])
     assert_close(scores[0], scores[1], atol=1e-5, rtol=0)
@@ -99,5 +99,5 @@ def test_score_batch_size_changes_the_passes_not_the_values():
 
 def test_score_batch_size_must_be_positive():
     with pytest.raises(ValueError, match="score_batch_size must be >= 1, got 0"):
-        module(score_batch_size=0)
+        module(batching=BatchSettings(score_batch_size=0))
 

@@ -4,7 +4,8 @@ import pytest
 import torch
 from torch.testing import assert_close
 
-from lit_reason.algorithms import GRPO
+from lit_reason.algorithms import GRPO, BatchSettings
+from lit_reason.algorithms.accumulate import accumulate
 from lit_reason.batching import padded_positions, token_budget_batches
 from lit_reason.policy import Policy
 from lit_reason.sampling import SamplingParams
@@ -28,14 +29,14 @@ def length_reward(prompts, completions, **columns):
 
 def _grads(m, rollout):
     m.zero_grad()
-    out = m._accumulate(rollout)
+    out = accumulate(m, rollout)
     return out, {n: p.grad.clone() for n, p in m.named_parameters() if p.grad is not None}
 
 
 @pytest.mark.parametrize("aggregation", ["token", "sequence"])
 def test_same_gradients_as_fixed_micro_batches(aggregation):
-    fixed, budget = module(micro_batch_size=4, loss_aggregation=aggregation), module(micro_batch_tokens=40,
-                                                                                     loss_aggregation=aggregation)
+    fixed = module(batching=BatchSettings(micro_batch_size=4), loss_aggregation=aggregation)
+    budget = module(batching=BatchSettings(micro_batch_tokens=40), loss_aggregation=aggregation)
     budget.load_state_dict(fixed.state_dict())
     rollout, _ = fixed.collect(ROWS)
     rollout.advantages = fixed.advantages(rollout).advantages
@@ -53,6 +54,6 @@ def test_same_gradients_as_fixed_micro_batches(aggregation):
 
 def test_the_two_micro_batch_options_exclude_each_other():
     with pytest.raises(ValueError, match="micro_batch_size or micro_batch_tokens"):
-        module(micro_batch_size=2, micro_batch_tokens=64)
+        module(batching=BatchSettings(micro_batch_size=2, micro_batch_tokens=64))
     with pytest.raises(ValueError, match="micro_batch_tokens must be >= 1"):
-        module(micro_batch_tokens=0)
+        module(batching=BatchSettings(micro_batch_tokens=0))

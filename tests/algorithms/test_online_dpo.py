@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from lit_reason.algorithms import OptimizerSettings, SFTModule
+from lit_reason.algorithms import BatchSettings, KLSettings, OptimizerSettings, SFTModule
 from lit_reason.algorithms.evaluation import accuracy_metrics
 from lit_reason.algorithms.online_dpo import IterativeDPO, OnlineDPO, preference_pairs
 from lit_reason.datamodules.tasks.arithmetic import ArithmeticTask
@@ -73,7 +73,7 @@ class Recording(OnlineDPO):
 
 def test_minibatches_keep_pairs_together_and_loss_is_dpo(tiny_policy, add_rows):
     module = Recording(tiny_policy, rewards=[lambda p, c, **k: [float(len(x)) for x in c]],
-                       sampling=SamplingParams(n=4, max_new_tokens=6), minibatch_size=4, micro_batch_size=2,
+                       sampling=SamplingParams(n=4, max_new_tokens=6), batching=BatchSettings(minibatch_size=4, micro_batch_size=2),
                        optimizer=OptimizerSettings(lr=1e-3))
     module.seen = []
     fit(module, steps=2, rows=add_rows * 4, batch_size=4)
@@ -96,7 +96,7 @@ def test_no_pairs_no_step(tiny_policy, add_rows):
 def test_iterative_dpo_replaces_the_reference_every_round(tiny_policy, add_rows):
     module = IterativeDPO(tiny_policy, rewards=[lambda p, c, **k: [float(len(x)) for x in c]], ref_update_every=2,
                           sampling=SamplingParams(n=4, max_new_tokens=6), optimizer=OptimizerSettings(lr=1e-2))
-    ref = module.policy._reference
+    ref = module.policy.reference
     fit(module, steps=1, rows=add_rows * 4, batch_size=4)  # one rollout: policy moved, reference still the start
     w = "model.model.embed_tokens.weight"
     assert module.ref_round == 0 and not torch.equal(ref.state_dict()[w], module.policy.state_dict()[w])
@@ -106,14 +106,14 @@ def test_iterative_dpo_replaces_the_reference_every_round(tiny_policy, add_rows)
     module.on_save_checkpoint(ckpt)
     fresh = IterativeDPO(small_policy(), ref_update_every=2, sampling=SamplingParams(n=2))
     fresh.on_load_checkpoint(ckpt)
-    assert fresh.ref_round == 1 and torch.equal(fresh.policy._reference.state_dict()[w], ref.state_dict()[w])
+    assert fresh.ref_round == 1 and torch.equal(fresh.policy.reference.state_dict()[w], ref.state_dict()[w])
 
 
 def test_bad_options_are_named(tiny_policy):
     with pytest.raises(ValueError, match="sampling.n must be >= 2"):
         OnlineDPO(tiny_policy, sampling=SamplingParams(n=1))
-    with pytest.raises(ValueError, match="kl_coef must be 0.*micro_batch_size must be even"):
-        OnlineDPO(tiny_policy, kl_coef=0.1, micro_batch_size=3)
+    with pytest.raises(ValueError, match="kl.coef must be 0.*batching.micro_batch_size must be even"):
+        OnlineDPO(tiny_policy, kl=KLSettings(0.1), batching=BatchSettings(micro_batch_size=3))
     with pytest.raises(ValueError, match="beta must be > 0"):
         OnlineDPO(tiny_policy, beta=0.0)
     with pytest.raises(ValueError, match="ref_update_every must be >= 1"):

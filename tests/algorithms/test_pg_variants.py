@@ -8,7 +8,7 @@ advantages favour; the entropy bonus and the covariance metrics are wired; each 
 import pytest
 import torch
 
-from lit_reason.algorithms import GRPO, OptimizerSettings
+from lit_reason.algorithms import GRPO, KLSettings, OptimizerSettings
 from lit_reason.algorithms.objectives import OBJECTIVES
 from lit_reason.algorithms.reinforce_pp import REINFORCEPlusPlus
 from lit_reason.algorithms.remax import ReMax
@@ -100,7 +100,7 @@ def test_unknown_policy_loss_names_the_choices():
 def test_reinforce_pp_needs_no_group_and_moves_along_its_advantages(baseline):
     # one sample per prompt: GRPO's advantage would be 0 everywhere; REINFORCE++'s batch statistics are not
     module = make(REINFORCEPlusPlus, n=1 if baseline == "none" else 8, reward=lengthy, baseline=baseline,
-                  kl_coef=0.05)
+                  kl=KLSettings(0.05))
     rollout, _ = module.collect(ROWS * 4)
     module.annotate(rollout)  # reference log-probs (annotate's job since the select/annotate hooks)
     rollout.advantages = module.advantages(rollout).advantages  # (B, T), whitened over the valid tokens
@@ -125,3 +125,13 @@ def test_remax_baseline_is_the_greedy_reward():
         assert adv[i].item() == pytest.approx(expected, abs=1e-6)
     rollout.advantages = adv
     assert adv.abs().sum() > 0 and _moves_along_advantages(module, rollout)
+
+
+def test_settings_that_would_train_nothing_are_refused():
+    # group_mean with one sample: the reward minus its own mean is 0; ReMax at T=0: each sample is the greedy one
+    with pytest.raises(ValueError, match=r"REINFORCEPlusPlus\(baseline=group_mean\): sampling.n must be >= 2"):
+        make(REINFORCEPlusPlus, n=1, baseline="group_mean")
+    with pytest.raises(ValueError, match="ReMax: sampling.temperature 0"):
+        ReMax(Policy("tiny"), rewards=[lengthy], verifier=None, sampling=SamplingParams(n=2, temperature=0.0))
+    make(REINFORCEPlusPlus, n=1, baseline="none")  # batch-normalised: one sample per prompt is its setting
+    make(ReMax, n=1)

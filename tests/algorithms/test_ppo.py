@@ -6,7 +6,7 @@ import torch
 from torch.testing import assert_close
 from torch.utils.data import DataLoader
 
-from lit_reason.algorithms import PPO, OptimizerSettings
+from lit_reason.algorithms import PPO, BatchSettings, KLSettings, OptimizerSettings
 from lit_reason.policy import Policy
 from lit_reason.rollout import Rollout
 from lit_reason.sampling import SamplingParams
@@ -35,7 +35,7 @@ def rollout():
 
 
 def test_token_rewards_gae_and_returns():
-    m = make(kl_coef=0.1, reward_kl_estimator="k1", gamma=1.0, lam=1.0, whiten_advantages=False)
+    m = make(kl=KLSettings(0.1), reward_kl_estimator="k1", gamma=1.0, lam=1.0, whiten_advantages=False)
     r = rollout()
     adv, ret = m.advantages(r)
     # k1 KL = old - ref = (0.5, -1.0); token rewards = (0 - 0.1*0.5, 1 - 0.1*(-1.0)) = (-0.05, 1.1)
@@ -46,7 +46,7 @@ def test_token_rewards_gae_and_returns():
 
 
 def test_kl_in_loss_leaves_token_rewards_plain():
-    m = make(kl_coef=0.1, kl_in_reward=False, gamma=1.0, lam=0.0, whiten_advantages=False)
+    m = make(kl=KLSettings(0.1), kl_in_reward=False, gamma=1.0, lam=0.0, whiten_advantages=False)
     r = rollout()
     adv = m.advantages(r).advantages
     # lam = 0: A_t = delta_t: t0 = 0 + 0.4 - 0.2 = 0.2, t1 = 1 + 0 - 0.4 = 0.6
@@ -55,7 +55,7 @@ def test_kl_in_loss_leaves_token_rewards_plain():
 
 
 def test_sequence_level_advantage_eq22():
-    m = make(kl_coef=0.1, reward_kl_estimator="k1", advantage_level="sequence", whiten_advantages=False)
+    m = make(kl=KLSettings(0.1), reward_kl_estimator="k1", advantage_level="sequence", whiten_advantages=False)
     r = rollout()
     # R = -0.05 + 1.1 = 1.05; A = R - V(q) = 1.05 - 0.2 = 0.85; every valid token's target is R
     adv, ret = m.advantages(r)
@@ -70,10 +70,10 @@ def lengths(prompts, completions, **columns):
 
 @pytest.mark.parametrize("options", [
     {"policy_loss": "dual_clip", "critic": "separate", "entropy_coef": 0.01},
-    {"policy_loss": "kl_penalty", "critic": "frozen", "advantage_level": "sequence", "kl_coef": 0.05},
+    {"policy_loss": "kl_penalty", "critic": "frozen", "advantage_level": "sequence", "kl": KLSettings(0.05)},
 ])
 def test_options_train_with_epochs_and_minibatches(options):
-    m = make(update_epochs=2, minibatch_size=4, rewards=["tests.algorithms.test_ppo.lengths"], **options)
+    m = make(batching=BatchSettings(update_epochs=2, minibatch_size=4), rewards=["tests.algorithms.test_ppo.lengths"], **options)
     head0 = [p.detach().clone() for p in m.critic.head.parameters()]
     policy0 = [p.detach().clone() for p in m.policy.parameters()]
     trainer = L.Trainer(max_steps=8, logger=False, enable_progress_bar=False, enable_model_summary=False,
@@ -100,20 +100,20 @@ def test_bad_options_are_named():
 
 def test_reward_side_kl_defaults_to_k1_and_other_estimators_are_checked():
     # the default must equal the k1 result of test_token_rewards_gae_and_returns
-    m = make(kl_coef=0.1, gamma=1.0, lam=1.0, whiten_advantages=False)
+    m = make(kl=KLSettings(0.1), gamma=1.0, lam=1.0, whiten_advantages=False)
     assert_close(m.token_rewards(rollout()), torch.tensor([[-0.05, 1.1, 0.0]]), **TOL)
     with pytest.warns(UserWarning, match="reward_kl_estimator='k3'"):
-        make(kl_coef=0.1, reward_kl_estimator="k3")
+        make(kl=KLSettings(0.1), reward_kl_estimator="k3")
     with pytest.raises(ValueError, match="reward_kl_estimator must be one of"):
         make(reward_kl_estimator="full")
-    with pytest.raises(ValueError, match="kl_estimator='k1' in the loss has zero expected gradient"):
-        make(kl_coef=0.1, kl_in_reward=False, kl_estimator="k1")
+    with pytest.raises(ValueError, match="kl.estimator='k1' in the loss has zero expected gradient"):
+        make(kl=KLSettings(0.1, estimator="k1"), kl_in_reward=False)
 
 
 def test_penalty_beta_is_read_at_each_loss_and_adapted_by_the_kl_callback():
     from lit_reason.callbacks import AdaptiveKLController
 
-    m = make(policy_loss="kl_penalty", penalty_beta=0.5, update_epochs=4, optimizer=OptimizerSettings(lr=3e-2))
+    m = make(policy_loss="kl_penalty", penalty_beta=0.5, batching=BatchSettings(update_epochs=4), optimizer=OptimizerSettings(lr=3e-2))
     seen = []
 
     class Record(L.Callback):

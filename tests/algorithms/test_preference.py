@@ -88,13 +88,14 @@ class CountReferenceCalls(Callback):
         self.per_epoch, self.calls = [], 0
 
     def on_fit_start(self, trainer, pl_module):
-        policy, original = pl_module.policy, pl_module.policy.reference_logprobs
+        frozen = pl_module.policy.frozen_reference
+        original = frozen.logprobs
 
         def counted(*args, **kw):
             self.calls += 1
             return original(*args, **kw)
 
-        policy.reference_logprobs = counted
+        frozen.logprobs = counted
 
     def on_train_epoch_end(self, trainer, pl_module):
         self.per_epoch.append(self.calls)
@@ -142,7 +143,7 @@ def test_sequence_logps_matches_a_full_log_softmax(sft_policy):
 def test_reference_free_losses_build_no_reference(tiny_policy):
     assert SimPO(tiny_policy).policy.reference is None
     assert ORPO(tiny_policy).policy.reference is None
-    assert DPO(tiny_policy).policy._reference is not None
+    assert DPO(tiny_policy).policy.reference is not None
 
 
 def test_non_finite_loss_is_skipped_and_counted(sft_policy):

@@ -51,3 +51,10 @@ def test_prime_needs_a_verifier():
     policy = Policy("tiny", tiny=TinyConfig(hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64))
     with pytest.raises(ValueError, match="needs a verifier"):
         PRIME(policy, verifier=None, rewards=["math_accuracy"], sampling=SamplingParams(n=2, max_new_tokens=2))
+
+
+def test_prime_refuses_one_sample_per_prompt():
+    # its outcome and process advantages are leave-one-out (RLOO): a group of one sample has advantage 0
+    policy = Policy("tiny", tiny=TinyConfig(hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64))
+    with pytest.raises(ValueError, match="PRIME: sampling.n must be >= 2"):
+        PRIME(policy, rewards=["math_accuracy"], sampling=SamplingParams(n=1, max_new_tokens=2))

@@ -76,3 +76,24 @@ def test_rows_without_the_objectives_fields_are_named(tiny_policy):
         module.training_step([{"prompt": "1+1=", "completion": "2", "label": True}], 0)
     with pytest.raises(ValueError, match="objective must be one of"):
         RewardModelModule(tiny_policy, objective="hinge")
+
+
+def test_non_finite_loss_is_skipped_counted_and_checkpointed(tiny_policy):
+    # The one non-finite rule of every base (algorithms/nonfinite.py): no optimizer step, a cumulative count
+    # in train/nonfinite_skipped, and the count in checkpoint["lit_reason"] (RunState).
+    module = RewardModelModule(tiny_policy, objective="bce", optimizer=OptimizerSettings(lr=3e-3),
+                               max_nonfinite_skips=5)
+    with torch.no_grad():
+        tiny_policy.model.get_input_embeddings().weight[:] = float("nan")
+    head = [p.detach().clone() for p in module.model.head.parameters()]
+    trainer = L.Trainer(max_steps=3, limit_train_batches=3, max_epochs=1, logger=False, enable_progress_bar=False,
+                        enable_model_summary=False, enable_checkpointing=False, limit_val_batches=0)
+    trainer.fit(module, DataLoader(_labels(), batch_size=4, shuffle=False, collate_fn=list))
+    assert module.nonfinite.skips == 3
+    assert float(trainer.callback_metrics["train/nonfinite_skipped"]) == 3.0
+    assert all(torch.equal(p, q) for p, q in zip(module.model.head.parameters(), head))  # no step was taken
+    checkpoint = {}
+    module.on_save_checkpoint(checkpoint)
+    fresh = RewardModelModule(tiny_policy, objective="bce")
+    fresh.on_load_checkpoint(checkpoint)
+    assert checkpoint["lit_reason"]["nonfinite"]["skips"] == 3 and fresh.nonfinite.skips == 3

@@ -51,7 +51,7 @@ def test_one_self_rewarding_iteration_end_to_end(tiny_policy, add_rows):
     # the first DPO step starts from policy == reference: every margin is 0 and the loss is exactly log 2
     assert float(m["train/loss"]) == pytest.approx(math.log(2), abs=1e-4)
     assert module.ref_round == 1
-    ref = module.policy._reference.state_dict()
+    ref = module.policy.reference.state_dict()
     assert all(torch.equal(v, ref[k]) for k, v in module.policy.state_dict().items())
 
 

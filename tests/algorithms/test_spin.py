@@ -38,7 +38,7 @@ def test_losers_are_generated_by_the_reference(tiny_policy):
             p.add_(torch.randn_like(p) * 0.5)
     rows = TRAIN[:6]
     pairs = module.self_play_pairs(rows)
-    expected = HFSampler(module.policy._reference).generate([r["prompt"] for r in rows], GREEDY).completions
+    expected = HFSampler(module.policy.reference).generate([r["prompt"] for r in rows], GREEDY).completions
     current = HFSampler(module.policy).generate([r["prompt"] for r in rows], GREEDY).completions
     assert [p["rejected"] for p in pairs] == expected != current
     assert [(p["prompt"], p["chosen"]) for p in pairs] == [(r["prompt"], r["completion"]) for r in rows]
@@ -49,7 +49,7 @@ def test_rounds_replace_the_reference_and_clear_its_cache(tiny_policy):
                   optimizer=OptimizerSettings(lr=1e-2))
     fit(module, steps=1, rows=TRAIN[:32], batch_size=8)
     w = "model.model.embed_tokens.weight"
-    ref = module.policy._reference
+    ref = module.policy.reference
     assert module.ref_round == 0 and module._ref_cache
     assert not torch.equal(ref.state_dict()[w], module.policy.state_dict()[w])
     fit(module, steps=1, rows=TRAIN[:32], batch_size=8)

@@ -77,7 +77,7 @@ def test_implicit_prm_is_the_summed_log_ratio_and_round_trips(tiny_policy, tmp_p
     cmask = torch.zeros_like(enc_ids)
     cmask[:, 6:] = 1  # the 12 completion characters follow the 6 prompt characters
     full = enc_ids, torch.ones_like(enc_ids)
-    ratio = tiny_policy.token_logprobs(*full, cmask[:, 6:]).logprobs - tiny_policy.reference_logprobs(*full, cmask[:, 6:])
+    ratio = tiny_policy.token_logprobs(*full, cmask[:, 6:]).logprobs - tiny_policy.frozen_reference.logprobs(*full, cmask[:, 6:])
     # step 1 ends at its newline (6th completion token), step 2 at the last token
     assert_close(logits[0], 0.5 * torch.stack([ratio[0, :6].sum(), ratio[0].sum()]), atol=1e-5, rtol=1e-5)
     save_reward_model(model, str(tmp_path / "iprm"))

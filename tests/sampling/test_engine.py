@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from lit_reason.algorithms import GRPO, OptimizerSettings
+from lit_reason.algorithms import GRPO, ISSettings, OptimizerSettings
 from lit_reason.algorithms import base as base_module
 from lit_reason.sampling import HFSampler, SamplingParams
 from lit_reason.sampling.engine import RolloutEngine, build_engine
@@ -57,7 +57,7 @@ def test_is_correction_is_on_by_default_for_engines_other_than_hf(tiny_policy, m
     # Stand an HF sampler in for vLLM (no GPU here): only the default's resolution is under test.
     monkeypatch.setattr(base_module, "build_engine", lambda name, policy, **kw: HFSampler(policy))
     assert GRPO(tiny_policy, engine="vllm", verifier=None).is_correction == "token"
-    assert GRPO(tiny_policy, engine="vllm", verifier=None, is_correction="none").is_correction == "none"
+    assert GRPO(tiny_policy, engine="vllm", verifier=None, is_correction=ISSettings("none")).is_correction == "none"
 
 
 def test_learner_syncs_the_engine_each_update_and_logs_zero_staleness(tiny_policy):

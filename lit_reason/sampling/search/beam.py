@@ -26,7 +26,7 @@ import torch
 from lit_reason.policy import Prompt
 from lit_reason.sampling.hf import HFSampler
 from lit_reason.sampling.search.basic import Choice, ScoreFn, _argmax_first
-from lit_reason.sampling.search.expand import STEP_KINDS, sample_steps, step_params
+from lit_reason.sampling.search.expand import raise_errors, sample_steps, settings_errors, step_params
 
 
 def _verifier_score(logp: float, tokens: int, v: float, s: BeamSettings) -> float:
@@ -73,19 +73,15 @@ class BeamSettings:
     diversity: float = 0.0
 
     def __post_init__(self) -> None:
-        errors = [f"{k} must be >= 1, got {v}" for k, v in [("beam_width", self.beam_width),
-                  ("expansions", self.expansions), ("step_tokens", self.step_tokens),
-                  ("max_steps", self.max_steps)] if v < 1]
-        if self.step not in STEP_KINDS:
-            errors.append(f"step must be one of {STEP_KINDS}, got {self.step!r}")
-        if self.temperature <= 0:
-            errors.append(f"temperature must be > 0 (the beam samples its expansions), got {self.temperature}")
+        counts = {"beam_width": self.beam_width, "expansions": self.expansions, "step_tokens": self.step_tokens,
+                  "max_steps": self.max_steps}
+        errors = settings_errors(counts, step=self.step, temperature=self.temperature,
+                                 what="the beam samples its expansions")
         if self.score not in BEAM_SCORES:
             errors.append(f"score must be one of {sorted(BEAM_SCORES)}, got {self.score!r}")
         if self.length_alpha < 0 or self.diversity < 0:
             errors.append(f"length_alpha and diversity must be >= 0, got {self.length_alpha}, {self.diversity}")
-        if errors:
-            raise ValueError("BeamSettings: " + "; ".join(errors))
+        raise_errors("BeamSettings", errors)
 
 
 @dataclass

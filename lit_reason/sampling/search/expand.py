@@ -35,6 +35,28 @@ class Step:
     done: bool
 
 
+def settings_errors(counts: dict[str, int], *, step: str | None = None, temperature: float | None = None,
+                    what: str = "the search samples its steps") -> list[str]:
+    """The checks every search setting shares: counts >= 1, a known step kind, a temperature > 0.
+
+    Example:
+        >>> settings_errors({"beam_width": 0, "max_steps": 2}, temperature=0.0)
+        ['beam_width must be >= 1, got 0', 'temperature must be > 0 (the search samples its steps), got 0.0']
+    """
+    errors = [f"{k} must be >= 1, got {v}" for k, v in counts.items() if v < 1]
+    if step is not None and step not in STEP_KINDS:
+        errors.append(f"step must be one of {STEP_KINDS}, got {step!r}")
+    if temperature is not None and temperature <= 0:
+        errors.append(f"temperature must be > 0 ({what}), got {temperature}")
+    return errors
+
+
+def raise_errors(owner: str, errors: list[str]) -> None:
+    """One ValueError naming ``owner`` and every error, if there are any."""
+    if errors:
+        raise ValueError(f"{owner}: " + "; ".join(errors))
+
+
 def step_params(step: str, step_tokens: int, temperature: float, n: int) -> SamplingParams:
     """Sampling parameters of one step; ``step`` is ``newline`` or ``tokens``."""
     if step not in STEP_KINDS:

@@ -31,7 +31,7 @@ from lit_reason.policy import Prompt
 from lit_reason.sampling.hf import HFSampler
 from lit_reason.sampling.params import SamplingParams
 from lit_reason.sampling.search.basic import Choice, ScoreFn
-from lit_reason.sampling.search.expand import STEP_KINDS, sample_steps, step_params
+from lit_reason.sampling.search.expand import raise_errors, sample_steps, settings_errors, step_params
 
 MCTS_VALUES = ("prm", "rollout")
 
@@ -63,17 +63,14 @@ class MCTSSettings:
     max_new_tokens: int = 64
 
     def __post_init__(self) -> None:
-        errors = [f"{k} must be >= 1, got {v}" for k, v in [("simulations", self.simulations),
-                  ("expansions", self.expansions), ("step_tokens", self.step_tokens),
-                  ("max_depth", self.max_depth), ("max_new_tokens", self.max_new_tokens)] if v < 1]
+        counts = {"simulations": self.simulations, "expansions": self.expansions, "step_tokens": self.step_tokens,
+                  "max_depth": self.max_depth, "max_new_tokens": self.max_new_tokens}
+        errors = settings_errors(counts, step=self.step, temperature=self.temperature)
         if self.value not in MCTS_VALUES:
             errors.append(f"value must be one of {MCTS_VALUES}, got {self.value!r}")
-        if self.step not in STEP_KINDS:
-            errors.append(f"step must be one of {STEP_KINDS}, got {self.step!r}")
-        if self.c < 0 or self.temperature <= 0:
-            errors.append(f"c must be >= 0 and temperature > 0, got {self.c}, {self.temperature}")
-        if errors:
-            raise ValueError("MCTSSettings: " + "; ".join(errors))
+        if self.c < 0:
+            errors.append(f"c must be >= 0, got {self.c}")
+        raise_errors("MCTSSettings", errors)
 
 
 @dataclass

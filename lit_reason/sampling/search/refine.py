@@ -25,6 +25,7 @@ from lit_reason.rewards.steps import resolve_splitter
 from lit_reason.sampling.hf import HFSampler
 from lit_reason.sampling.params import SamplingParams
 from lit_reason.sampling.search.basic import Choice, ScoreFn, _argmax_first, _as_float
+from lit_reason.sampling.search.expand import raise_errors, settings_errors
 
 
 @dataclass
@@ -48,9 +49,10 @@ class RefineSettings:
     max_new_tokens: int = 64
 
     def __post_init__(self) -> None:
-        if self.rounds < 0 or self.n < 1 or self.max_new_tokens < 1 or self.temperature <= 0:
-            raise ValueError(f"RefineSettings: rounds must be >= 0, n and max_new_tokens >= 1 and temperature "
-                             f"> 0, got {self.rounds}, {self.n}, {self.max_new_tokens}, {self.temperature}")
+        errors = settings_errors({"n": self.n, "max_new_tokens": self.max_new_tokens}, temperature=self.temperature)
+        if self.rounds < 0:
+            errors.insert(0, f"rounds must be >= 0, got {self.rounds}")
+        raise_errors("RefineSettings", errors)
         resolve_splitter(self.split)
 
 
