@@ -56,6 +56,8 @@ _TRAILING_WORDS_RE = re.compile(
 _REPEATING_RE = re.compile(
     r"(?<![\d.])(\d*)\.(\d*)\s*\\(?:overline|bar)\s*\{\s*(\d+)\s*\}|(?<![\d.])(\d*)\.(\d*)\s*\\(?:dot|bar)\s*\{?\s*(\d)\s*\}?"
 )
+_BOLD_RE = re.compile(r"^\*\*(.+)\*\*$", re.DOTALL)
+_ALL_REALS_RE = re.compile(r"(?:all |the set of (?:all )?)?real numbers|all reals", re.IGNORECASE)
 _APPROX_WORDS_RE = re.compile(r"^(?:about|approximately|approx\.?|around|roughly|nearly)\s+(?=[-+.\d\\$])", re.IGNORECASE)
 _TRIG_RE = re.compile(r"\\(?:arc)?(?:sin|cos|tan|cot|sec|csc)(?![A-Za-z])")
 _DEGREE_ARG_RE = re.compile(r"(\d+(?:\.\d+)?)\s*\^\s*\{?\s*\\circ\s*\}?")
@@ -214,6 +216,7 @@ def normalize_answer(raw: str) -> Normalized:
         Normalized(text='\\\\frac{1}{2}', units='cm', percent=False, degrees=False)
     """
     s = _UNICODE_RE.sub(lambda m: _UNICODE[m.group(0)], raw)
+    s = _BOLD_RE.sub(r"\1", s.strip())  # **12**
     s = _unwrap_math_delimiters(s)
     s = _TRAILING_SPACE_RE.sub("", s)  # "12 \\, " before the "," of "\\," is taken for punctuation
     s = s.rstrip(" .,;:")  # keep "!": 5! is a factorial
@@ -242,6 +245,8 @@ def normalize_answer(raw: str) -> Normalized:
     s, words = _strip_trailing_words(s)
     units.extend(words)
     s = s.strip().rstrip(" .,;:")
+    if _ALL_REALS_RE.fullmatch(s):  # the MATH answer "all real numbers" is the interval
+        s = "(-\\infty, \\infty)"
     return Normalized(s, _canonical_unit(units), percent, degrees)
 
 

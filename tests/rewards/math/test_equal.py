@@ -116,6 +116,10 @@ PAIRS = {
         (r"f^{-1}(x) = \frac{x-3}{2}", r"\frac{x-3}{2}", True), (r"f^{-1}(x) = \frac{x-3}{2}", r"\frac{x+3}{2}", False),
         ("25 \u00b0C", "25", True), (r"60^\circ C", "60", True), ("25 \u00b0C", "26", False),
     ],
+    "all_real_numbers_and_bold": [
+        (r"(-\infty, \infty)", r"\text{all real numbers}", True), ("all real numbers", r"\mathbb{R}", True), ("**12**", "12", True),
+        (r"\text{all real numbers}", r"(0,\infty)", False), ("**12**", "13", False),
+    ],
     "large_integers_exact": [("1000001", "1000000", False), ("12345678", "12345679", False), ("100000000", "1e8", True)],
 }
 
