@@ -1,6 +1,6 @@
 """Benchmark: lit-reason's ``math_accuracy`` against math-verify on labelled answer pairs.
 
-Seven corpora, scored in the same run:
+Eight corpora, scored in the same run:
 
 - ``data/math_pairs_wild.jsonl`` (issue 17, frozen before the grading code was changed): answers
   as models and datasets write them, each with a human label and a ``contested`` flag (pairs on
@@ -15,6 +15,8 @@ Seven corpora, scored in the same run:
   DNE, temperatures, box spellings, closed forms, frozen before the fixes that followed;
 - ``data/math_pairs_probe6.jsonl`` (issue 17, sixth probe): closing sentences, golds with words, all
   real numbers, percent readings, frozen before the fixes that followed;
+- ``data/math_pairs_probe7.jsonl`` (issue 17, seventh probe): whole multi-step solutions, frozen
+  before the fix that followed;
 - ``data/math_pairs.jsonl`` (issue 10): pairs written alongside the verifier (none contested).
 
 lit-reason is called exactly as a GRPO run calls it: ``math_accuracy(prompts, completions,
@@ -53,6 +55,7 @@ PROBE3 = DATA_DIR / "math_pairs_probe3.jsonl"
 PROBE4 = DATA_DIR / "math_pairs_probe4.jsonl"
 PROBE5 = DATA_DIR / "math_pairs_probe5.jsonl"
 PROBE6 = DATA_DIR / "math_pairs_probe6.jsonl"
+PROBE7 = DATA_DIR / "math_pairs_probe7.jsonl"
 DATA = DATA_DIR / "math_pairs.jsonl"
 SHORT_CHARS = 40  # "short answers": completion and gold at most this long
 
@@ -214,7 +217,7 @@ def run_corpus(path: Path, errors: bool) -> dict[str, dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, nargs="+", default=[WILD, PROBE2, PROBE3, PROBE4, PROBE5, PROBE6, DATA])
+    parser.add_argument("--data", type=Path, nargs="+", default=[WILD, PROBE2, PROBE3, PROBE4, PROBE5, PROBE6, PROBE7, DATA])
     parser.add_argument("--show-errors", action="store_true", help="list every disagreement")
     args = parser.parse_args()
     logging.disable(logging.WARNING)  # math-verify logs every unparseable string

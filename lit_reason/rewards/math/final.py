@@ -56,6 +56,10 @@ _PLAIN_EXPR_RE = re.compile(
 _NUM = r"-?\d+(?:\.\d+)?(?:/\d+)?"
 _PLAIN_LIST_RE = re.compile(rf"\b([a-z])\s*=\s*{_NUM}(?:\s*(?:,|,?\s*\b(?:or|and)\b)\s*\1\s*=\s*{_NUM})+")
 _WORD_ANSWER_RE = re.compile(r"\b(?:no (?:real )?solutions?|undefined|does not exist)\b", re.IGNORECASE)
+# "So there are 14 such integers between 1 and 100": the number a verb states, before a tail that
+# restates the question's range.
+_STATED_RE = re.compile(r"(?:\b(?:is|are|was|were|equals?|gives?|get|has|have|makes?)\b|=)\s*(?:exactly\s+)?(?=[-+\d])")
+_RANGE_TAIL_RE = re.compile(r"\b(?:between|from|among|of (?:the|all))\b", re.IGNORECASE)
 _LONE_LETTER_RE = re.compile(r"\s*[A-Za-z]\s*")
 _APPROX_RE = re.compile(r"(?:\u2248|\\approx|~|\b(?:about|approximately|roughly)\b)\s*[-+]?[\d.,]+")
 
@@ -118,6 +122,16 @@ def _is_prose_span(content: str) -> bool:
 def _last_number(text: str) -> str | None:
     numbers = list(_STANDALONE_RE.finditer(text))
     return numbers[-1].group(0).strip() if numbers else None
+
+
+def _stated_number(text: str) -> str | None:
+    """The number after the last verb of the last sentence, when a range follows it (else None)."""
+    sentence = re.split(r"(?<=[.!?])\s+|\n", text.strip())[-1]
+    stated = list(_STATED_RE.finditer(sentence))
+    number = _STANDALONE_RE.match(sentence, stated[-1].end()) if stated else None
+    if number is None or not _RANGE_TAIL_RE.search(sentence[number.end() :]):
+        return None
+    return number.group(0).strip()
 
 
 def _last_plain(text: str) -> str | None:
@@ -186,7 +200,8 @@ def unmarked_answers(section: str) -> list[str]:
         if run:
             return run
     # "x = 1/3 ≈ 0.333", "sqrt(2)/2, about 0.707": the exact value answers, unless it is all there is.
-    plain = _last_plain(_APPROX_RE.sub(lambda m: " " * len(m.group(0)), masked)) or _last_plain(masked)
+    plain = (_stated_number(masked) or _last_plain(_APPROX_RE.sub(lambda m: " " * len(m.group(0)), masked))
+             or _last_plain(masked))
     if plain:
         return [plain]
     words = _WORD_ANSWER_RE.findall(s) if not spans else []

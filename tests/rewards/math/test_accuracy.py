@@ -75,6 +75,9 @@ def test_gold_with_several_boxes_is_their_list():
         ("Therefore, there is no solution.", r"\text{no solution}", 1.0),
         ("The slope is undefined, since the line is vertical.", r"\text{undefined}", 1.0),
         ("The slope is undefined, since the line is vertical.", "0", 0.0),
+        ("So there are 14 such integers between 1 and 100.", "14", 1.0),  # not the restated range
+        ("So there are 14 such integers between 1 and 100.", "100", 0.0),
+        ("The area is 6 times 8 = 48", "48", 1.0),
     ],
 )
 def test_answers_as_models_write_them(completion, gold, expected):
