@@ -106,7 +106,7 @@ def _phrase_value(rest: str) -> str | None:
     if _SENTENCE_RE.match(value) and not is_bare_answer(value):
         # "Final Answer: The area is 24 square units": the answer is in the sentence.
         inner = _from_section(value, allow_fallback=True)
-        return inner[-1] if inner else None
+        return inner[-1] if inner else value[:_MAX_ANSWER_CHARS]
     return value[:_MAX_ANSWER_CHARS] or None
 
 

@@ -21,8 +21,8 @@ __all__ = ["Normalized", "normalize_answer", "parse_plain_number", "rounded_equa
 # Words that may trail a number as a unit ("5 apples", "12 cm"). A trailing word that is a
 # maths name or a list connective is never a unit: stripping "or 4" would hide a hedge.
 _NOT_UNITS = frozenset(
-    "or and pi sin cos tan cot sec csc log ln exp sqrt infty inf i e x y z n k".split()
-)
+    "or and pi sin cos tan cot sec csc log ln exp sqrt infty inf i e x y z n k st nd rd th".split()
+)  # an ordinal (7th) is not 7 with a unit: graders disagree on it, so it is not stripped
 _UNICODE = {
     "\u2212": "-", "\u2013": "-", "\u00d7": "\\times ", "\u00f7": "\\div ", "\u03c0": "\\pi ",
     "\u2248": "\\approx ", "\u2208": "\\in ", "\u00bd": "\\frac{1}{2}", "\u2153": "\\frac{1}{3}",

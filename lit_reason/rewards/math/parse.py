@@ -193,6 +193,8 @@ class _Parser:
         while self.at("op", "!") or self.at("op", "'"):
             if self.take().text == "!":
                 v = safe_factorial(as_expr(v))
+            elif v.is_number:
+                raise ParseError("prime on a number")  # 2' is feet or minutes, not 2
         return v
 
     # ---- primaries ----------------------------------------------------------------------------
@@ -296,12 +298,8 @@ class _Parser:
             return sympy.binomial(n, k)
         if name in FUNCTIONS:
             return self.function(name)
-        if name == "pi":
-            return sympy.pi
-        if name == "infty":
-            return sympy.oo
-        if name in ("varnothing", "emptyset"):
-            return Seq("{", "}", ())
+        if name in ("pi", "infty", "varnothing", "emptyset"):
+            return {"pi": sympy.pi, "infty": sympy.oo}.get(name, Seq("{", "}", ()))
         if name == "mathbb":
             letter = self.arg()
             if letter == sympy.Symbol("R"):
@@ -323,7 +321,8 @@ class _Parser:
             close = self.take().text
             if close not in (")", "]"):
                 raise ParseError("unbalanced bracket")
-            if len(items) == 1 and close == {"(": ")", "[": "]"}[text]:
+            # (x+1), [ABC] and [\begin{array}..] group; [1] is a list or interval, not 1.
+            if len(items) == 1 and ((text, close) == ("(", ")") or not getattr(items[0], "is_number", True)):
                 return items[0]
             return Seq(text, close, tuple(items))
         if text == "{":

@@ -120,6 +120,10 @@ PAIRS = {
         (r"(-\infty, \infty)", r"\text{all real numbers}", True), ("all real numbers", r"\mathbb{R}", True), ("**12**", "12", True),
         (r"\text{all real numbers}", r"(0,\infty)", False), ("**12**", "13", False),
     ],
+    "ordinals_primes_one_element_brackets": [
+        ("(1)", "1", True), ("[ABC] = 24", "24", True), ("[x+1]", "x+1", True),
+        ("7th", "7", False), ("2'", "2", False), ("[1]", "1", False),
+    ],
     "large_integers_exact": [("1000001", "1000000", False), ("12345678", "12345679", False), ("100000000", "1e8", True)],
 }
 
