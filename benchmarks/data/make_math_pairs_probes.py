@@ -1,8 +1,8 @@
-"""Writes ``math_pairs_probe{2,...,7}.jsonl``: held-out probes of answer pairs, each frozen before the code
+"""Writes ``math_pairs_probe{2,...,8}.jsonl``: held-out probes of answer pairs, each frozen before the code
 changes it then guided.
 
-Probe 2 (cases in ``probe2_cases.py``) is described below; probes 3 to 7 (``probe3_cases.py`` to
-``probe7_cases.py``, whose docstrings say what they probe) were each written after the fixes of the
+Probe 2 (cases in ``probe2_cases.py``) is described below; probes 3 to 8 (``probe3_cases.py`` to
+``probe8_cases.py``, whose docstrings say what they probe) were each written after the fixes of the
 probe before, with the same row shape, surface forms and labelling rules.
 
 Written after ``math_pairs_wild.jsonl`` had been fitted to (the grader reached 1.000 on it but ~94% on
@@ -19,7 +19,7 @@ marks pairs on which those graders disagree by convention (units other than the 
 fraction, intervals vs inequalities, ordinals, primes, one-element brackets). Golds are written as
 datasets write them: bare, in ``$...$``, or as a full MATH solution with ``\\boxed{}``.
 
-Usage: ``python benchmarks/data/make_math_pairs_probes.py`` (deterministic; rewrites the six JSONL files).
+Usage: ``python benchmarks/data/make_math_pairs_probes.py`` (deterministic; rewrites the seven JSONL files).
 """
 
 from __future__ import annotations
@@ -34,11 +34,13 @@ import probe4_cases
 import probe5_cases
 import probe6_cases
 import probe7_cases
+import probe8_cases
 
 DATA_DIR = Path(__file__).parent
 # (probe, cases module, seed of its surface forms)
 PROBES = ((2, probe2_cases, 1702), (3, probe3_cases, 1703), (4, probe4_cases, 1704), (5, probe5_cases, 1705),
-          (6, probe6_cases, 1706), (7, probe7_cases, 1707))
+          (6, probe6_cases, 1706), (7, probe7_cases, 1707),
+          (8, probe8_cases, 1708))
 
 # Solution openings with numbers and LaTeX that are not the answer.
 PREFIXES = [
