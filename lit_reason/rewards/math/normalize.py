@@ -57,6 +57,7 @@ _REPEATING_RE = re.compile(
     r"(?<![\d.])(\d*)\.(\d*)\s*\\(?:overline|bar)\s*\{\s*(\d+)\s*\}|(?<![\d.])(\d*)\.(\d*)\s*\\(?:dot|bar)\s*\{?\s*(\d)\s*\}?"
 )
 _BOLD_RE = re.compile(r"^\*\*(.+)\*\*$", re.DOTALL)
+_SET_BUILDER_RE = re.compile(r"\\\{\s*[a-z]\s*(?:\\mid|\||:)\s*([^{}]*[a-z][^{}]*)\\\}")
 _ALL_REALS_RE = re.compile(r"(?:all |the set of (?:all )?)?real numbers|all reals", re.IGNORECASE)
 _APPROX_WORDS_RE = re.compile(r"^(?:about|approximately|approx\.?|around|roughly|nearly)\s+(?=[-+.\d\\$])", re.IGNORECASE)
 _TRIG_RE = re.compile(r"\\(?:arc)?(?:sin|cos|tan|cot|sec|csc)(?![A-Za-z])")
@@ -245,6 +246,9 @@ def normalize_answer(raw: str) -> Normalized:
     s, words = _strip_trailing_words(s)
     units.extend(words)
     s = s.strip().rstrip(" .,;:")
+    builder = _SET_BUILDER_RE.fullmatch(s)
+    if builder:  # \{x \mid x > 2\} is the set where x > 2
+        s = builder.group(1).strip()
     if _ALL_REALS_RE.fullmatch(s):  # the MATH answer "all real numbers" is the interval
         s = "(-\\infty, \\infty)"
     return Normalized(s, _canonical_unit(units), percent, degrees)

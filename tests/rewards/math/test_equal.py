@@ -124,6 +124,8 @@ PAIRS = {
         ("(1)", "1", True), ("[ABC] = 24", "24", True), ("[x+1]", "x+1", True),
         ("7th", "7", False), ("2'", "2", False), ("[1]", "1", False),
     ],
+    "set_builder": [(r"\{x \mid x > 2\}", r"(2, \infty)", True), (r"\{x : x \le 1\}", r"x \le 1", True),
+                    (r"\{x \mid x > 2\}", r"[2, \infty)", False)],
     "large_integers_exact": [("1000001", "1000000", False), ("12345678", "12345679", False), ("100000000", "1e8", True)],
 }
 
