@@ -14,12 +14,11 @@ import time
 from collections.abc import Iterator
 from typing import Any, ClassVar, NamedTuple
 
-import lightning as L
 import torch
 from torch import Tensor
 
 from lit_reason.algorithms.accumulate import MICRO_SHARES, accumulate, clip_and_step
-from lit_reason.algorithms.checkpointing import load_run_state, save_run_state
+from lit_reason.algorithms.checkpointing import RunStateModule
 from lit_reason.algorithms.evaluation import check_pass_k, columns_of, validate_batch
 from lit_reason.algorithms.guards import kl_errors
 from lit_reason.algorithms.nonfinite import NonFiniteGuard
@@ -60,7 +59,7 @@ class Targets(NamedTuple):
     returns: Tensor | None = None
 
 
-class OnPolicyModule(L.LightningModule):
+class OnPolicyModule(RunStateModule):
     """Base of the on-policy RL methods.
 
     ``trainer.global_step`` counts optimizer steps: one rollout advances it by ``batching.update_epochs x
@@ -207,10 +206,6 @@ class OnPolicyModule(L.LightningModule):
         loss is skipped and counted by the base.
         """
         raise NotImplementedError(f"{type(self).__name__} must implement loss(minibatch)")
-
-    @property
-    def nonfinite_skips(self) -> int:  # train/nonfinite_skipped, since the start of the run
-        return self.nonfinite.skips
 
     def record(self, **metrics: float) -> None:
         """Adds diagnostics of the current iteration, logged once as ``train/<name>`` (e.g. from ``select``)."""
@@ -390,10 +385,3 @@ class OnPolicyModule(L.LightningModule):
 
     def configure_optimizers(self) -> dict:
         return self.optimizer_settings.build(self, self.trainer.max_steps)
-
-    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        save_run_state(self, checkpoint)
-
-    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        load_run_state(self, checkpoint)
-

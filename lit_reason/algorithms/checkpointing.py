@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Protocol, runtime_checkable
 
+import lightning as L
 import torch
 
 
@@ -90,3 +91,24 @@ def save_run_state(module: Any, checkpoint: dict[str, Any]) -> None:
 def load_run_state(module: Any, checkpoint: dict[str, Any]) -> None:
     """``on_load_checkpoint`` of every lit-reason module."""
     RunState(module, module.checkpointed).load_state_dict(checkpoint.get("lit_reason", {}))
+
+
+class RunStateModule(L.LightningModule):
+    """The base of every lit-reason LightningModule: its checkpoint carries the run state.
+
+    A subclass names in ``checkpointed`` the attributes a resume needs and keeps its non-finite guard in
+    ``self.nonfinite`` (``algorithms/nonfinite.py``); saving, loading and the skip count are the same for all.
+    """
+
+    checkpointed: tuple[str, ...] = ("nonfinite",)
+
+    @property
+    def nonfinite_skips(self) -> int:
+        """Non-finite losses skipped since the start of the run (``train/nonfinite_skipped``)."""
+        return self.nonfinite.skips
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        save_run_state(self, checkpoint)
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        load_run_state(self, checkpoint)

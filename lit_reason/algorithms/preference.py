@@ -12,11 +12,10 @@ import json
 from collections.abc import Callable
 from typing import Any, ClassVar, NamedTuple
 
-import lightning as L
 import torch
 from torch import Tensor
 
-from lit_reason.algorithms.checkpointing import load_run_state, save_run_state
+from lit_reason.algorithms.checkpointing import RunStateModule
 from lit_reason.algorithms.evaluation import validate_batch
 from lit_reason.algorithms.nonfinite import METRIC as NONFINITE_METRIC
 from lit_reason.algorithms.nonfinite import NonFiniteGuard
@@ -115,7 +114,7 @@ def reward_metrics(out: PreferenceLoss, paired: bool) -> dict[str, Tensor]:
     return metrics
 
 
-class OfflinePreferenceModule(L.LightningModule):
+class OfflinePreferenceModule(RunStateModule):
     """Offline preference optimisation with automatic optimisation.
 
     Deviation: IPO uses summed (not length-averaged) log-probabilities, as eq 71 is written. KTO takes its
@@ -133,6 +132,7 @@ class OfflinePreferenceModule(L.LightningModule):
     """
 
     #: Module attributes the run state checkpoints (``checkpoint["lit_reason"]``).
+    # The reference cache is not saved: the frozen reference rebuilds it exactly on the first epoch.
     checkpointed: ClassVar[tuple[str, ...]] = ("nonfinite",)
 
     def __init__(self, policy: Policy, loss: str = "dpo", loss_args: dict[str, float] | None = None,
@@ -225,18 +225,6 @@ class OfflinePreferenceModule(L.LightningModule):
 
     def configure_optimizers(self) -> dict:
         return self.optimizer_settings.build(self, self.trainer.max_steps)
-
-    @property
-    def nonfinite_skips(self) -> int:
-        """Non-finite losses skipped since the start of the run (``train/nonfinite_skipped``)."""
-        return self.nonfinite.skips
-
-    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        # The reference cache is not saved: the frozen reference rebuilds it exactly on the first epoch.
-        save_run_state(self, checkpoint)
-
-    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        load_run_state(self, checkpoint)
 
 
 def _resolve_loss(who: str, loss: str, args: dict[str, float]) -> tuple[Callable[..., PreferenceLoss], _Spec]:

@@ -22,10 +22,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import lightning as L
 import torch
 
-from lit_reason.algorithms.checkpointing import load_run_state, save_run_state
+from lit_reason.algorithms.checkpointing import RunStateModule
 from lit_reason.algorithms.nonfinite import METRIC as NONFINITE_METRIC
 from lit_reason.algorithms.nonfinite import NonFiniteGuard
 from lit_reason.algorithms.optim import OptimizerSettings
@@ -45,7 +44,7 @@ OBJECTIVES = {"bradley_terry": (("chosen", "rejected"), "logit"), "bce": (("comp
 PRM_KINDS = {"head": ProcessRewardModel, "implicit": ImplicitProcessRewardModel}
 
 
-class RewardModelModule(L.LightningModule):
+class RewardModelModule(RunStateModule):
     """Trains an ORM (``bradley_terry``, ``bce``) or a PRM (``step_bce``) with a head on the policy's backbone.
 
     Args:
@@ -168,9 +167,3 @@ class RewardModelModule(L.LightningModule):
         if self.hparams.max_grad_norm is not None:
             self.clip_gradients(optimizer, gradient_clip_val=self.hparams.max_grad_norm,
                                 gradient_clip_algorithm="norm")
-
-    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        save_run_state(self, checkpoint)
-
-    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        load_run_state(self, checkpoint)

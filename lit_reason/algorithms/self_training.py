@@ -20,11 +20,10 @@ import os
 import time
 from typing import Any, ClassVar
 
-import lightning as L
 import torch
 from tqdm import tqdm
 
-from lit_reason.algorithms.checkpointing import load_run_state, save_run_state
+from lit_reason.algorithms.checkpointing import RunStateModule
 from lit_reason.algorithms.checkpointing import plain as plain_settings
 from lit_reason.algorithms.evaluation import columns_of, validate_batch
 from lit_reason.algorithms.filters import (
@@ -75,7 +74,7 @@ EXPERTS = {"sample": _expert_sample, "best_of_n": _expert_best_of_n, "verifier_b
            "mcts": _expert_mcts}
 
 
-class SelfTrainingModule(L.LightningModule):
+class SelfTrainingModule(RunStateModule):
     """Grow -> filter -> improve, one iteration per training step (manual optimisation).
 
     Args:
@@ -292,15 +291,3 @@ class SelfTrainingModule(L.LightningModule):
 
     def configure_optimizers(self) -> dict:
         return self.optimizer_settings.build(self.policy, self.trainer.max_steps)
-
-    @property
-    def nonfinite_skips(self) -> int:
-        """Non-finite SFT losses skipped since the start of the run (``train/nonfinite_skipped``)."""
-        return self.nonfinite.skips
-
-    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        save_run_state(self, checkpoint)
-
-    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        load_run_state(self, checkpoint)
-

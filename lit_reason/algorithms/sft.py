@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import lightning as L
 import torch
 from torch import Tensor
 
-from lit_reason.algorithms.checkpointing import load_run_state, save_run_state
+from lit_reason.algorithms.checkpointing import RunStateModule
 from lit_reason.algorithms.evaluation import check_pass_k, validate_batch
 from lit_reason.algorithms.nonfinite import METRIC as NONFINITE_METRIC
 from lit_reason.algorithms.nonfinite import NonFiniteGuard
@@ -40,7 +39,7 @@ def completion_nll_sum(
     return -(logprobs * comp_mask).sum(), comp_mask.sum()
 
 
-class SFTModule(L.LightningModule):
+class SFTModule(RunStateModule):
     """Supervised fine-tuning with automatic optimisation.
 
     Args:
@@ -93,12 +92,6 @@ class SFTModule(L.LightningModule):
 
     def validation_step(self, batch: list[dict[str, Any]], batch_idx: int) -> None:
         validate_batch(self, batch, batch_idx, self.val_sampling)
-
-    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        save_run_state(self, checkpoint)
-
-    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        load_run_state(self, checkpoint)
 
     def configure_optimizers(self) -> dict:
         return self.optimizer_settings.build(self, self.trainer.max_steps)
