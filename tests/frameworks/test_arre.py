@@ -1,0 +1,142 @@
+"""ARRE (report sec 7.6): eq 94-95 and alg 13 against hand-computed values, the perturbers, the selection."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+import torch
+from torch.testing import assert_close
+
+from lit_reason.datamodules.tasks.arithmetic import evaluate
+from lit_reason.frameworks.arre import (
+    ArithmeticPerturber,
+    ProgressiveStrength,
+    TextPerturber,
+    answer_key,
+    consistency_reward,
+    stage_strength,
+    worst_case_variant,
+)
+from lit_reason.frameworks.arre.perturb import EXPRESSION, composed_count
+
+
+def test_worst_case_variant_by_hand():
+    # question 0: perturbation losses -0.5, -0.125, -0.75 -> column 2 (largest); the clean column 0 is never taken
+    # question 1: only column 1 exists -> 1; question 2: no perturbation -> -1; question 3: a tie -> the first
+    loss = torch.tensor([[9.0, -0.5, -0.125, -0.75], [9.0, -1.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0],
+                         [0.0, -0.5, -0.5, -1.0]])
+    valid = torch.tensor([[True] * 4, [True, True, False, False], [True, False, False, False], [True] * 4])
+    assert worst_case_variant(loss, valid).tolist() == [2, 1, -1, 1]
+
+
+def test_worst_case_variant_rejects_bad_shapes():
+    with pytest.raises(ValueError, match=r"\(S, V\)"):
+        worst_case_variant(torch.zeros(3), torch.ones(3, dtype=torch.bool))
+
+
+def test_consistency_reward_by_hand():
+    # question 0: clean keys [0, 1], perturbed keys [0, 0, nan]; question 1: clean [2], no perturbed sample
+    keys = torch.tensor([0.0, 1.0, 0.0, 0.0, math.nan, 2.0])
+    source = torch.tensor([0, 0, 0, 0, 0, 1])
+    perturbed = torch.tensor([False, False, True, True, True, False])
+    # clean key 0 agrees with 2 of the 3 perturbed samples (2/3); clean key 1 with none (0);
+    # each perturbed key 0 with 1 of the 2 clean (1/2); the NaN key agrees with nothing; question 1 has no other side
+    assert_close(consistency_reward(keys, source, perturbed),
+                 torch.tensor([2 / 3, 0.0, 0.5, 0.5, 0.0, 0.0]), atol=1e-6, rtol=1e-5)
+
+
+def test_consistency_reward_of_all_masked_and_single_sample():
+    assert consistency_reward(torch.tensor([math.nan, math.nan]), torch.tensor([0, 0]),
+                              torch.tensor([False, True])).tolist() == [0.0, 0.0]
+    assert consistency_reward(torch.tensor([1.0]), torch.tensor([0]), torch.tensor([True])).tolist() == [0.0]
+
+
+def test_stage_strength_by_hand():
+    # eps_s = eps_0 (1 + alpha s): 0.5 (1 + 0.4 * 3) = 1.1
+    assert stage_strength(0.5, 0.4, 3) == pytest.approx(1.1)
+    assert stage_strength(2.0, 0.0, 5) == 2.0
+    with pytest.raises(ValueError, match="stage"):
+        stage_strength(1.0, 0.5, -1)
+
+
+def test_answer_key_offsets_and_missing_answers():
+    assert answer_key("55", "55") == 0.0
+    assert answer_key("54", "55") == -1.0  # the same mistake after a renaming keeps its key
+    assert math.isnan(answer_key("", "55"))
+    assert answer_key("x", "x") == 0.0 and answer_key("y", "x") != 0.0
+
+
+def test_composed_count_follows_the_strength():
+    rng = random.Random(0)
+    counts = [composed_count(1.5, 4, rng) for _ in range(4000)]
+    assert set(counts) == {1, 2} and abs(sum(counts) / len(counts) - 1.5) < 0.05  # floor + Bernoulli(0.5)
+    assert composed_count(0.0, 4, rng) == 1 and composed_count(9.0, 4, rng) == 4
+
+
+@pytest.mark.parametrize("kind", ["rename", "reorder", "rephrase", "distractor"])
+def test_each_perturbation_keeps_the_meaning(kind):
+    perturb = ArithmeticPerturber(strength=1.0, kinds=[kind])
+    rng = random.Random(1)
+    for a, b in [(47, 8), (12, 30), (5, 61)]:
+        question = f"What is {a}+{b}? Put the final answer in \\boxed{{}}."
+        v = perturb(question, str(a + b), rng)
+        assert v is not None and v.note == kind
+        expr = EXPRESSION.search(v.question.replace(" ", "")).group()
+        assert int(v.answer) == evaluate(expr), (question, v)  # the answer is the perturbed question's
+        if kind != "rename":
+            assert v.answer == str(a + b)
+        assert v.question.endswith("? Put the final answer in \\boxed{}.") or kind == "rephrase"
+
+
+def test_rename_recomputes_and_keeps_digit_counts():
+    v = ArithmeticPerturber(kinds=["rename"])("47*8-3=", "373", random.Random(3))
+    nums = EXPRESSION.search(v.question).group()
+    assert [len(t) for t in nums.replace("*", "-").split("-")] == [2, 1, 1]
+    assert v.answer == str(evaluate(nums))
+
+
+def test_reorder_leaves_a_difference_alone():
+    assert ArithmeticPerturber(kinds=["reorder"])("9-3=", "6", random.Random(0)).question == "9-3="
+
+
+def test_strength_adds_distractor_clauses():
+    many = ArithmeticPerturber(strength=3.0, kinds=["distractor"])("1+2=", "3", random.Random(0))
+    assert many.question.endswith("1+2=") and len(many.question) > len("1+2=") + 3 * 3
+
+
+def test_no_expression_gives_no_variant():
+    assert ArithmeticPerturber()("hello", "3", random.Random(0)) is None
+
+
+def test_text_perturber_keeps_the_answer_and_adds_distractors():
+    v = TextPerturber(strength=2.0, frames=["Q: {q}"])("How many legs has a cat?", "4", random.Random(0))
+    assert v.answer == "4" and v.question.endswith("Q: How many legs has a cat?")
+    assert v.note == "frame+2distractors"
+
+
+def test_bad_perturber_options_are_named():
+    with pytest.raises(ValueError, match="kinds"):
+        ArithmeticPerturber(kinds=["synonym"])
+    with pytest.raises(ValueError, match="frames"):
+        TextPerturber(frames=["no placeholder"])
+
+
+def test_progressive_strength_advances_on_robustness_or_at_the_cap():
+    cb = ProgressiveStrength(eps0=1.0, alpha=0.5, stages=3, robustness=0.8, min_iterations=2, max_iterations=4)
+    assert cb.strength == 1.5  # stage 1: 1 * (1 + 0.5)
+    # clean 1/1 correct, perturbed 1/2 correct: robustness 0.5 < 0.8, so stage 1 runs to max_iterations
+    assert [cb.observe([0, 1, 1], [True, True, False]) for _ in range(4)] == [False, False, False, True]
+    assert cb.stage == 2 and cb.strength == 2.0
+    # perturbed as good as clean: robustness 1 >= 0.8 after min_iterations
+    assert [cb.observe([0, 1], [True, True]) for _ in range(2)] == [False, True]
+    assert cb.stage == 3 and not any(cb.observe([0, 1], [True, True]) for _ in range(10))  # the last stage
+    fresh = ProgressiveStrength()
+    fresh.load_state_dict(cb.state_dict())
+    assert (fresh.stage, fresh.in_stage, list(fresh.clean)) == (cb.stage, cb.in_stage, list(cb.clean))
+
+
+def test_progressive_strength_options_are_named():
+    with pytest.raises(ValueError, match="min_iterations"):
+        ProgressiveStrength(min_iterations=5, max_iterations=2)
