@@ -66,6 +66,15 @@ def derive(row: dict[str, Any], transform: QuestionTransform, rng: random.Random
             "variant_note": variant.note}
 
 
+def variant_tags(columns: dict[str, list[Any]], owner: str) -> tuple[list[int], list[int]]:
+    """``(variant_of, variant)`` of a batch's or rollout's columns; an error naming ``owner`` without them."""
+    missing = [k for k in ("variant_of", "variant") if k not in columns]
+    if missing:
+        raise ValueError(f"{owner}: the prompt rows have no {missing} column; train on "
+                         f"lit_reason.datamodules.variants.VariantPromptDataModule (have {sorted(columns)})")
+    return [int(v) for v in columns["variant_of"]], [int(v) for v in columns["variant"]]
+
+
 class VariantLoader:
     """A :class:`RowLoader` whose batches are expanded with ``variants`` derived rows per question.
 

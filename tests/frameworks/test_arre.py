@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import random
 
+import lightning as L
 import pytest
 import torch
 from torch.testing import assert_close
 
-from lit_reason.datamodules.tasks.arithmetic import evaluate
+from lit_reason.algorithms import OptimizerSettings
+from lit_reason.algorithms.evaluation import accuracy_metrics
+from lit_reason.datamodules.loader import RowLoader
+from lit_reason.datamodules.tasks.arithmetic import ArithmeticTask, evaluate
+from lit_reason.datamodules.variants import VariantLoader, derive
 from lit_reason.frameworks.arre import (
+    ARRE,
     ArithmeticPerturber,
     ProgressiveStrength,
     TextPerturber,
@@ -20,6 +27,11 @@ from lit_reason.frameworks.arre import (
     worst_case_variant,
 )
 from lit_reason.frameworks.arre.perturb import EXPRESSION, composed_count
+from lit_reason.policy import Policy
+from lit_reason.rewards.registry import get_reward
+from lit_reason.sampling import SamplingParams
+from lit_reason.tiny import TinyConfig
+from tests.stats import gain_z
 
 
 def test_worst_case_variant_by_hand():
@@ -140,3 +152,84 @@ def test_progressive_strength_advances_on_robustness_or_at_the_cap():
 def test_progressive_strength_options_are_named():
     with pytest.raises(ValueError, match="min_iterations"):
         ProgressiveStrength(min_iterations=5, max_iterations=2)
+
+
+# ---------------------------------------------------------------------- the module on the tiny model
+SCRIPTED = {0: 1.0, 1: 0.5, 2: 0.0, 3: 0.25}
+
+
+def by_variant(prompts, completions, variant, **columns):
+    """A scripted reward: each variant's fixed score (variant 2 is the adversarial one)."""
+    return [SCRIPTED[int(v)] for v in variant]
+
+
+def tiny_arre(**kw):
+    policy = Policy("tiny", tiny=TinyConfig(hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64))
+    return ARRE(policy, **{"rewards": [by_variant], "verifier": None, "sampling": SamplingParams(n=4, max_new_tokens=3),
+                           **kw})
+
+
+def test_select_keeps_each_question_and_its_worst_perturbation():
+    module = tiny_arre()
+    rows = VariantLoader(RowLoader([], 1), ArithmeticPerturber(), 3, seed=0).expand(
+        [{"prompt": "12+3=", "answer": "15"}, {"prompt": "40+7=", "answer": "47"}], random.Random(0))
+    rollout, _ = module.collect(rows)
+    with torch.no_grad():
+        kept = module.select(rollout)
+    assert len(rollout) == 2 * 4 * 4 and len(kept) == 2 * 2 * 4  # 2 questions x (clean + worst) x 4 samples
+    assert sorted(set(zip(kept.columns["variant_of"], kept.columns["variant"]))) == [(0, 0), (0, 2), (1, 0), (1, 2)]
+
+
+def test_advantages_add_the_consistency_reward_within_groups():
+    module = tiny_arre(consistency_coef=1.0)
+    rows = VariantLoader(RowLoader([], 1), ArithmeticPerturber(kinds=["distractor"]), 1, seed=0).expand(
+        [{"prompt": "12+3=", "answer": "15"}], random.Random(0))
+    rollout, _ = module.collect(rows)
+    targets = module.advantages(rollout)
+    keys = torch.tensor([answer_key(c, "15") for c in rollout.completions])
+    c = consistency_reward(keys, torch.zeros(8, dtype=torch.long), torch.tensor([False] * 4 + [True] * 4))
+    r = rollout.rewards + c
+    expected = torch.cat([(r[:4] - r[:4].mean()) / (r[:4].std() + 1e-4), (r[4:] - r[4:].mean()) / (r[4:].std() + 1e-4)])
+    expected = torch.where(torch.tensor([r[:4].std() == 0] * 4 + [r[4:].std() == 0] * 4), 0.0, expected)
+    assert_close(targets.advantages, expected, atol=1e-5, rtol=1e-5)
+
+
+def test_rows_without_variant_columns_are_refused():
+    module = tiny_arre(rewards=["math_accuracy"])
+    rollout, _ = module.collect([{"prompt": "1+2=", "answer": "3"}])
+    with pytest.raises(ValueError, match="VariantPromptDataModule"):
+        module.select(rollout)
+
+
+TASK = ArithmeticTask(levels=[[1, 1]])
+TRAIN = TASK.generate(2000, seed=0)
+# Held-out questions under the answer-keeping perturbations (1-digit sums have only 100 problems).
+PERTURB = ArithmeticPerturber(strength=1.0, kinds=["reorder", "rephrase", "distractor"])
+VAL_PERTURBED = [derive(r, PERTURB, random.Random(i)) for i, r in enumerate(TASK.generate(64, seed=1))]
+
+
+def perturbed_accuracy(policy: Policy) -> float:
+    module = tiny_arre(rewards=["math_accuracy"])
+    module.policy = policy
+    m = accuracy_metrics(module.sampler, VAL_PERTURBED, get_reward("math_accuracy"),
+                         SamplingParams(n=4, max_new_tokens=4, temperature=1.0), torch.Generator().manual_seed(1))
+    return float(m["val/accuracy_sampled"])
+
+
+@pytest.fixture(scope="module")
+def sft_policy(sft_start):
+    return sft_start(TRAIN)
+
+
+@pytest.mark.behaviour
+def test_arre_raises_accuracy_on_perturbed_questions(sft_policy):
+    L.seed_everything(0, verbose=False)
+    before = perturbed_accuracy(sft_policy)
+    module = ARRE(copy.deepcopy(sft_policy), sampling=SamplingParams(n=8, max_new_tokens=4, temperature=1.0),
+                  optimizer=OptimizerSettings(lr=5e-4))
+    loader = VariantLoader(RowLoader(TRAIN, 4, shuffle=True), PERTURB, 3, seed=0)
+    L.Trainer(max_steps=100, logger=False, enable_progress_bar=False, enable_model_summary=False,
+              enable_checkpointing=False, limit_val_batches=0).fit(module, loader)
+    after = perturbed_accuracy(module.policy)
+    print("ARRE perturbed sampled accuracy", before, "->", after)
+    assert gain_z(before, after, 4 * len(VAL_PERTURBED)) > 3, (before, after)

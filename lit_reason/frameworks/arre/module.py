@@ -29,6 +29,7 @@ from torch import Tensor
 from lit_reason.advantages import group_normalized
 from lit_reason.algorithms.base import Targets
 from lit_reason.algorithms.grpo import GRPO
+from lit_reason.datamodules.variants import variant_tags
 from lit_reason.frameworks.arre.objective import consistency_reward, worst_case_variant
 from lit_reason.rewards.math.extract import extract_answer
 from lit_reason.rollout import Rollout
@@ -52,7 +53,7 @@ class ARRE(GRPO):
         self.consistency_coef = consistency_coef
 
     def select(self, rollout: Rollout) -> Rollout:
-        source, variant = _column(rollout, "variant_of"), _column(rollout, "variant")
+        source, variant = _tags(rollout)
         shape = (int(source.max()) + 1, int(variant.max()) + 1)
         total = torch.zeros(shape).index_put_((source, variant), rollout.rewards.float().cpu(), accumulate=True)
         count = torch.zeros(shape).index_put_((source, variant), torch.ones(len(rollout)), accumulate=True)
@@ -66,8 +67,8 @@ class ARRE(GRPO):
 
     def advantages(self, rollout: Rollout) -> Targets:
         keys = torch.tensor([answer_key(c, str(a)) for c, a in zip(rollout.completions, rollout.columns["answer"])])
-        perturbed = _column(rollout, "variant") > 0
-        consistency = consistency_reward(keys, _column(rollout, "variant_of"), perturbed)  # (B,) eq 95
+        source, variant = _tags(rollout)
+        consistency = consistency_reward(keys, source, variant > 0)  # (B,) eq 95
         self.record(arre_consistency=consistency.mean().item())
         rewards = rollout.rewards + self.consistency_coef * consistency.to(rollout.rewards)
         return Targets(group_normalized(rewards, rollout.group, std=self.hparams.scale_rewards))
@@ -89,12 +90,9 @@ def answer_key(completion: str, reference: str) -> float:
     return zlib.crc32(answer.strip().encode()) + 0.5  # never an integer offset
 
 
-def _column(rollout: Rollout, name: str) -> Tensor:
-    if name not in rollout.columns:
-        raise ValueError(f"ARRE: the prompt rows have no {name!r} column; train on "
-                         "lit_reason.datamodules.variants.VariantPromptDataModule (have "
-                         f"{sorted(rollout.columns)})")
-    return torch.tensor([int(v) for v in rollout.columns[name]])
+def _tags(rollout: Rollout) -> tuple[Tensor, Tensor]:
+    source, variant = variant_tags(rollout.columns, "ARRE")
+    return torch.tensor(source), torch.tensor(variant)
 
 
 def _mean(x: Tensor) -> float:
