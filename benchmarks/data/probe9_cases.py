@@ -11,6 +11,10 @@ set differences, named points, scaled matrices, lowercase choice letters, times 
 completions, GSM8K golds with calculator annotations. Labels are by mathematics: ``1.\\overline{9}``
 is 2, ``\\sqrt{3+2\\sqrt2}`` is ``1+\\sqrt2``; ``contested`` marks readings graders settle by
 convention (``\\log`` without base, ``]2,5[``, European thousands, 24-hour times, units that differ).
+
+When frozen (9e39728, before any fix it guided) lit-reason agreed on 405 of the 543 uncontested pairs
+(0.746), with 6 wrong accepts (``0.5\\%`` for ``50\\%``, ``9:30 PM`` for ``9:30 a.m.``, a value
+stated after the answer); 419/586 over all pairs. math-verify 0.9.0: 0.446 plain, 0.656 wrapped.
 """
 
 from __future__ import annotations
