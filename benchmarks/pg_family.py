@@ -32,7 +32,7 @@ import time
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, HERE)
 
-from lit_reason.pipeline.stage import run_stage as _run_cli  # noqa: E402
+from lit_reason.pipeline.stage import run_stage as _fit_and_validate  # noqa: E402
 
 FAMILY = {m: (m, ()) for m in ("grpo", "reinforce", "rloo", "ppo")}
 # name -> (config folder, extra CLI arguments); every variant config uses batching.minibatch_size 64
@@ -50,11 +50,6 @@ HELD_OUT_VARIANTS = {
                                                                  "2.0")),
     "counterfactual": ("lit_reason.frameworks.crel.Intervention", ()),
 }
-
-
-def run_stage(config: str, *overrides: str) -> dict[str, float]:
-    """``lit-reason fit --config CONFIG OVERRIDES...`` then validate, in this process; the validation metrics."""
-    return _run_cli(["--config", config, *overrides], None)
 
 
 def held_out_variants(config: str, weights: str) -> dict[str, float]:
@@ -120,6 +115,11 @@ def main(argv: list[str] | None = None) -> None:
     print("|---|---|---|---|" + "---|" * (2 if frameworks else 0) + "---|")
     for row in rows:
         print(_row(*row, sft["val/accuracy"], frameworks))
+
+
+def run_stage(config: str, *overrides: str) -> dict[str, float]:
+    """Fits then validates one config in this process, as ``lit-reason fit --config config overrides``."""
+    return _fit_and_validate(["--config", config, *overrides], None)
 
 
 def _row(name: str, m: dict[str, float], seconds: float, base: float, frameworks: bool = False) -> str:
