@@ -1,9 +1,9 @@
-"""ARRE (report sec 7.6): eq 94-95 and alg 13 against hand-computed values, the perturbers, the selection."""
+"""ARRE (report sec 7.6): eq 94-95 and alg 13 against hand-computed values, the perturbers, the selection,
+the consistency samples, and the robustness gain on the tiny model."""
 
 from __future__ import annotations
 
 import copy
-import math
 import random
 
 import lightning as L
@@ -11,6 +11,7 @@ import pytest
 import torch
 from torch.testing import assert_close
 
+from lit_reason.advantages import group_normalized
 from lit_reason.algorithms import OptimizerSettings
 from lit_reason.algorithms.evaluation import accuracy_metrics
 from lit_reason.datamodules.loader import RowLoader
@@ -21,12 +22,12 @@ from lit_reason.frameworks.arre import (
     ArithmeticPerturber,
     ProgressiveStrength,
     TextPerturber,
-    answer_key,
-    consistency_reward,
     stage_strength,
+    transplant_pairs,
     worst_case_variant,
 )
 from lit_reason.frameworks.arre.perturb import EXPRESSION, composed_count
+from lit_reason.logprobs import TokenStats
 from lit_reason.policy import Policy
 from lit_reason.rewards.registry import get_reward
 from lit_reason.sampling import SamplingParams
@@ -48,21 +49,25 @@ def test_worst_case_variant_rejects_bad_shapes():
         worst_case_variant(torch.zeros(3), torch.ones(3, dtype=torch.bool))
 
 
-def test_consistency_reward_by_hand():
-    # question 0: clean keys [0, 1], perturbed keys [0, 0, nan]; question 1: clean [2], no perturbed sample
-    keys = torch.tensor([0.0, 1.0, 0.0, 0.0, math.nan, 2.0])
-    source = torch.tensor([0, 0, 0, 0, 0, 1])
-    perturbed = torch.tensor([False, False, True, True, True, False])
-    # clean key 0 agrees with 2 of the 3 perturbed samples (2/3); clean key 1 with none (0);
-    # each perturbed key 0 with 1 of the 2 clean (1/2); the NaN key agrees with nothing; question 1 has no other side
-    assert_close(consistency_reward(keys, source, perturbed),
-                 torch.tensor([2 / 3, 0.0, 0.5, 0.5, 0.0, 0.0]), atol=1e-6, rtol=1e-5)
+def test_transplant_pairs_by_hand():
+    # question 0: clean samples 0 (correct), 1 (wrong), 2 (correct); its worst variant is 2 (rows 5, 6);
+    # question 1: worst variant 1 (row 9) but no clean sample correct; question 2: no perturbation (-1)
+    correct = torch.tensor([True, False, True, False, False, False, False, False, False, False, True])
+    source = torch.tensor([0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 2])
+    variant = torch.tensor([0, 0, 0, 1, 1, 2, 2, 0, 0, 1, 0])
+    prompts, completions = transplant_pairs(correct, source, variant, torch.tensor([2, 1, -1]), limit=8)
+    assert prompts.tolist() == [5, 5] and completions.tolist() == [0, 2]  # q' row 5 with q's solutions 0 and 2
+    prompts, completions = transplant_pairs(correct, source, variant, torch.tensor([2, 1, -1]), limit=1)
+    assert prompts.tolist() == [5] and completions.tolist() == [0]
 
 
-def test_consistency_reward_of_all_masked_and_single_sample():
-    assert consistency_reward(torch.tensor([math.nan, math.nan]), torch.tensor([0, 0]),
-                              torch.tensor([False, True])).tolist() == [0.0, 0.0]
-    assert consistency_reward(torch.tensor([1.0]), torch.tensor([0]), torch.tensor([True])).tolist() == [0.0]
+def test_transplant_pairs_of_nothing():
+    empty = torch.zeros(0, dtype=torch.long)
+    p, c = transplant_pairs(empty.bool(), empty, empty, torch.tensor([-1]), limit=4)
+    assert p.tolist() == [] and c.tolist() == []
+    with pytest.raises(ValueError, match=r"\(B,\)"):
+        transplant_pairs(torch.ones(2, dtype=torch.bool), torch.zeros(3, dtype=torch.long),
+                         torch.zeros(2, dtype=torch.long), torch.tensor([0]), limit=1)
 
 
 def test_stage_strength_by_hand():
@@ -71,13 +76,6 @@ def test_stage_strength_by_hand():
     assert stage_strength(2.0, 0.0, 5) == 2.0
     with pytest.raises(ValueError, match="stage"):
         stage_strength(1.0, 0.5, -1)
-
-
-def test_answer_key_offsets_and_missing_answers():
-    assert answer_key("55", "55") == 0.0
-    assert answer_key("54", "55") == -1.0  # the same mistake after a renaming keeps its key
-    assert math.isnan(answer_key("", "55"))
-    assert answer_key("x", "x") == 0.0 and answer_key("y", "x") != 0.0
 
 
 def test_composed_count_follows_the_strength():
@@ -180,18 +178,29 @@ def test_select_keeps_each_question_and_its_worst_perturbation():
     assert sorted(set(zip(kept.columns["variant_of"], kept.columns["variant"]))) == [(0, 0), (0, 2), (1, 0), (1, 2)]
 
 
-def test_advantages_add_the_consistency_reward_within_groups():
-    module = tiny_arre(consistency_coef=1.0)
+def test_correct_clean_solutions_are_rescored_on_the_adversarial_prompt():
+    module = tiny_arre(rewards=["math_accuracy"], verifier="math_accuracy", consistency_coef=0.5)
+    # distractors keep the answer, so q's correct completion is correct on q' too
     rows = VariantLoader(RowLoader([], 1), ArithmeticPerturber(kinds=["distractor"]), 1, seed=0).expand(
         [{"prompt": "12+3=", "answer": "15"}], random.Random(0))
     rollout, _ = module.collect(rows)
-    targets = module.advantages(rollout)
-    keys = torch.tensor([answer_key(c, "15") for c in rollout.completions])
-    c = consistency_reward(keys, torch.zeros(8, dtype=torch.long), torch.tensor([False] * 4 + [True] * 4))
-    r = rollout.rewards + c
-    expected = torch.cat([(r[:4] - r[:4].mean()) / (r[:4].std() + 1e-4), (r[4:] - r[4:].mean()) / (r[4:].std() + 1e-4)])
-    expected = torch.where(torch.tensor([r[:4].std() == 0] * 4 + [r[4:].std() == 0] * 4), 0.0, expected)
-    assert_close(targets.advantages, expected, atol=1e-5, rtol=1e-5)
+    rollout.completions[:2] = ["15", "14"]  # clean: one right, one wrong; q' (rows 4-7): as sampled
+    rollout.correct[:2] = torch.tensor([True, False])
+    rollout.rewards[:2] = torch.tensor([1.0, 0.0])
+    with torch.no_grad():
+        out = module.select(rollout)
+    tail = [i for i, t in enumerate(out.columns["arre_transplant"]) if t]
+    assert len(out) == 9 and tail == [8]  # 4 clean + 4 adversarial + 1 transplanted
+    moved = out.select(tail)
+    assert moved.prompts[0] == rollout.prompts[4] and moved.completions[0] == "15" and bool(moved.correct[0])
+    assert moved.group.tolist() == [rollout.group[4].item()]  # it joins q''s group
+    expected = module.policy.token_logprobs(moved.input_ids, moved.attention_mask, moved.completion_mask,
+                                            temperature=1.0)
+    expected = expected.logprobs if isinstance(expected, TokenStats) else expected
+    assert_close(moved.old_logprobs[:, : expected.shape[1]], expected, atol=1e-5, rtol=1e-5)
+    adv = module.advantages(out).advantages
+    plain = group_normalized(out.rewards, out.group)
+    assert_close(adv, torch.cat([plain[:8], 0.5 * plain[8:]]), atol=1e-6, rtol=1e-5)
 
 
 def test_rows_without_variant_columns_are_refused():

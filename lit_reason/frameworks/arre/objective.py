@@ -35,37 +35,42 @@ def worst_case_variant(loss: Tensor, valid: Tensor) -> Tensor:
     return torch.where(torch.isfinite(masked.max(dim=1).values), choice, torch.full_like(choice, -1))
 
 
-def consistency_reward(keys: Tensor, source: Tensor, perturbed: Tensor) -> Tensor:
-    """Eq 95's consistency term as a per-sample reward: agreement of the reasoning on q and on q'.
+def transplant_pairs(correct: Tensor, source: Tensor, variant: Tensor, worst: Tensor, *, limit: int) -> tuple[Tensor, Tensor]:
+    """Eq 95's consistency term ``L_consistency(q, q')``: which solutions of q to score on q'.
 
-    ``L_consistency(q, q') = 1 - E_{o ~ pi(q), o' ~ pi(q')} 1[key(o) = key(o')]``; the reward of a sample is
-    its share of that agreement: the fraction of the *other* side's samples of its question (clean samples
-    for a perturbed one, perturbed for a clean one) whose key equals its own. Maximising the summed reward by
-    policy gradient minimises ``L_consistency``. A NaN key (no answer) agrees with nothing; a sample whose
-    question has no sample on the other side gets 0.
+    ``L_consistency(q, q') = -E_{o ~ pi(.|q), o correct} log pi(o | q')``: the reasoning that solved q should be
+    the policy's reasoning on its perturbation q' too. Its samples are pairs (a prompt row of q', a correct
+    completion of q); for each question ``s`` with an adversarial variant ``worst[s]``, up to ``limit`` of
+    its clean correct samples, each paired with the first sample row of ``(s, worst[s])``.
 
     Args:
-        keys: (B,) float answer key per sample (ARRE: the answer minus the variant's reference answer, so the
-            same error after a number renaming counts as consistent).
-        source: (B,) long, the question each sample's prompt was derived from.
-        perturbed: (B,) bool, True for samples of a perturbed variant.
+        correct: (B,) bool verdict per sample.
+        source: (B,) long question index of each sample.
+        variant: (B,) long variant of each sample (0 = the question itself).
+        worst: (S,) long adversarial variant per question (eq 94), -1 for none.
+        limit: Pairs per question at most.
 
     Returns:
-        (B,) float in [0, 1].
+        ``(prompt_rows, completion_rows)``, two (M,) long tensors of sample indices.
 
     Example:
-        >>> consistency_reward(torch.tensor([0.0, 1.0, 0.0, 0.0]), torch.tensor([0, 0, 0, 0]),
-        ...                    torch.tensor([False, False, True, True])).tolist()
-        [1.0, 0.0, 0.5, 0.5]
+        >>> transplant_pairs(torch.tensor([True, False, False, True]), torch.tensor([0, 0, 0, 0]),
+        ...                  torch.tensor([0, 0, 1, 1]), torch.tensor([1]), limit=4)
+        (tensor([2]), tensor([0]))
     """
-    if not keys.shape == source.shape == perturbed.shape or keys.dim() != 1:
-        raise ValueError(f"consistency_reward: keys, source and perturbed must be (B,), got {tuple(keys.shape)}, "
-                         f"{tuple(source.shape)}, {tuple(perturbed.shape)}")
-    same_key = keys[:, None] == keys[None, :]  # (B, B); NaN != NaN
-    other = (source[:, None] == source[None, :]) & (perturbed[:, None] != perturbed[None, :])
-    count = other.sum(dim=1)
-    agree = (same_key & other).sum(dim=1)
-    return torch.where(count > 0, agree.to(keys.dtype) / count.clamp(min=1), torch.zeros_like(keys))
+    if not correct.shape == source.shape == variant.shape or correct.dim() != 1:
+        raise ValueError(f"transplant_pairs: correct, source and variant must be (B,), got {tuple(correct.shape)}, "
+                         f"{tuple(source.shape)}, {tuple(variant.shape)}")
+    prompts, completions = [], []
+    for s, v in enumerate(worst.tolist()):
+        target = ((source == s) & (variant == v)).nonzero().flatten()
+        if v < 1 or len(target) == 0:
+            continue
+        solved = ((source == s) & (variant == 0) & correct).nonzero().flatten()[:limit]
+        prompts.append(target[:1].expand(len(solved)))
+        completions.append(solved)
+    empty = torch.zeros(0, dtype=torch.long)
+    return (torch.cat(prompts) if prompts else empty), (torch.cat(completions) if completions else empty)
 
 
 def stage_strength(eps0: float, alpha: float, stage: int) -> float:
