@@ -6,9 +6,14 @@
 """
 
 from lit_reason.frameworks.arre.module import ARRE
-from lit_reason.frameworks.arre.objective import stage_strength, transplant_pairs, worst_case_variant
+from lit_reason.frameworks.arre.objective import (
+    stage_strength,
+    transplant_advantages,
+    transplant_pairs,
+    worst_case_variant,
+)
 from lit_reason.frameworks.arre.perturb import KINDS, ArithmeticPerturber, TextPerturber
 from lit_reason.frameworks.arre.schedule import ProgressiveStrength
 
 __all__ = ["ARRE", "KINDS", "ArithmeticPerturber", "ProgressiveStrength", "TextPerturber", "stage_strength",
-           "transplant_pairs", "worst_case_variant"]
+           "transplant_advantages", "transplant_pairs", "worst_case_variant"]

@@ -8,9 +8,10 @@ question q and k perturbations q' of it, each sampled ``sampling.n`` times. Then
   ``max_{q'} L`` term is GRPO's loss on q''s samples);
 - eq 95's ``lambda L_consistency(q, q')``: q's correct solutions are also scored as solutions of q'
   (``objective.transplant_pairs``: q''s prompt with q's completion, their log-probabilities recomputed under
-  q' and their reward re-scored against q''s answer; only those still correct are kept). They join q''s
-  group, so the solution that worked on q pulls the policy's reasoning on q' towards it; ``advantages``
-  scales their advantages by ``consistency_coef`` (lambda).
+  q' and their reward re-scored against q''s answer; only those still correct are kept). ``advantages``
+  gives each one ``consistency_coef`` (lambda) x its reward above the mean reward of q''s own samples
+  (``objective.transplant_advantages``), so the solution that worked on q pulls the policy's reasoning on q'
+  towards it, while q''s own samples keep GRPO's advantages.
 
 Everything else is GRPO's (eq 23 advantages within each prompt's group, the clipped surrogate of eq 25, the
 KL of eq 26). Alg 13's rising strength is :class:`~lit_reason.frameworks.arre.schedule.ProgressiveStrength`.
@@ -36,7 +37,7 @@ from lit_reason.algorithms.base import Targets
 from lit_reason.algorithms.grpo import GRPO
 from lit_reason.algorithms.scoring import score_rollout
 from lit_reason.datamodules.variants import variant_tags
-from lit_reason.frameworks.arre.objective import transplant_pairs, worst_case_variant
+from lit_reason.frameworks.arre.objective import transplant_advantages, transplant_pairs, worst_case_variant
 from lit_reason.rollout import Rollout
 
 
@@ -50,7 +51,7 @@ class ARRE(GRPO):
             (ARRE's advantages are its own).
     """
 
-    def __init__(self, *args: Any, consistency_coef: float = 1.0, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, consistency_coef: float = 0.1, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not consistency_coef >= 0:
             raise ValueError(f"ARRE: consistency_coef must be >= 0, got {consistency_coef}")
@@ -75,9 +76,15 @@ class ARRE(GRPO):
         return self._with_transplants(rollout, keep, prompt_rows, solved_rows)
 
     def advantages(self, rollout: Rollout) -> Targets:
-        adv = group_normalized(rollout.rewards, rollout.group, std=self.hparams.scale_rewards)
-        transplanted = torch.tensor(rollout.columns["arre_transplant"], dtype=torch.bool, device=adv.device)
-        return Targets(torch.where(transplanted, self.consistency_coef * adv, adv))
+        transplanted = torch.tensor(rollout.columns["arre_transplant"], dtype=torch.bool, device=rollout.rewards.device)
+        own = (~transplanted).nonzero().flatten()
+        adv = torch.zeros_like(rollout.rewards)
+        # The sampled groups exactly as GRPO (eq 23): an all-wrong q' group still gets 0, its samples are not
+        # pushed down for the transplants' sake. A transplant's advantage is lambda x its reward above the mean
+        # reward of q''s own samples (the consistency term's baseline).
+        adv[own] = group_normalized(rollout.rewards[own], rollout.group[own], std=self.hparams.scale_rewards)
+        return Targets(adv + self.consistency_coef * transplant_advantages(rollout.rewards, rollout.group,
+                                                                           transplanted))
 
     def _with_transplants(self, rollout: Rollout, keep: Tensor, prompt_rows: Tensor, solved_rows: Tensor) -> Rollout:
         """The kept samples, then q''s prompts with q's completions, re-scored under q' (correct ones only)."""

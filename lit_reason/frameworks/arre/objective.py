@@ -73,6 +73,31 @@ def transplant_pairs(correct: Tensor, source: Tensor, variant: Tensor, worst: Te
     return (torch.cat(prompts) if prompts else empty), (torch.cat(completions) if completions else empty)
 
 
+def transplant_advantages(rewards: Tensor, group: Tensor, transplanted: Tensor) -> Tensor:
+    """The consistency term's advantages (eq 95): a transplanted sample's reward minus the mean reward of the
+    sampled (not transplanted) members of its group; 0 for sampled rows, and for a group without sampled rows.
+
+    Args:
+        rewards: (B,) reward per row.
+        group: (B,) long group id per row.
+        transplanted: (B,) bool, the rows :func:`transplant_pairs` made.
+
+    Example:
+        >>> transplant_advantages(torch.tensor([0.0, 0.5, 1.0]), torch.tensor([3, 3, 3]),
+        ...                       torch.tensor([False, False, True])).tolist()
+        [0.0, 0.0, 0.75]
+    """
+    if not rewards.shape == group.shape == transplanted.shape or rewards.dim() != 1:
+        raise ValueError(f"transplant_advantages: rewards, group and transplanted must be (B,), got "
+                         f"{tuple(rewards.shape)}, {tuple(group.shape)}, {tuple(transplanted.shape)}")
+    _, ids = torch.unique(group, return_inverse=True)
+    sampled = (~transplanted).to(rewards.dtype)
+    total = torch.zeros(int(ids.max()) + 1 if len(ids) else 0, dtype=rewards.dtype).index_add(0, ids, rewards * sampled)
+    count = torch.zeros_like(total).index_add(0, ids, sampled)
+    baseline = total[ids] / count[ids].clamp(min=1)
+    return torch.where(transplanted & (count[ids] > 0), rewards - baseline, torch.zeros_like(rewards))
+
+
 def stage_strength(eps0: float, alpha: float, stage: int) -> float:
     """Alg 13 line 3: the perturbation strength of stage ``s``, ``eps_s = eps_0 (1 + alpha s)``.
 
