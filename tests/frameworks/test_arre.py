@@ -1,22 +1,18 @@
 """ARRE (report sec 7.6): eq 94-95 and alg 13 against hand-computed values, the perturbers, the selection,
-the consistency samples, and the robustness gain on the tiny model."""
+and the consistency samples on the tiny model."""
 
 from __future__ import annotations
 
-import copy
 import random
 
-import lightning as L
 import pytest
 import torch
 from torch.testing import assert_close
 
 from lit_reason.advantages import group_normalized
-from lit_reason.algorithms import OptimizerSettings
-from lit_reason.algorithms.evaluation import accuracy_metrics
 from lit_reason.datamodules.loader import RowLoader
-from lit_reason.datamodules.tasks.arithmetic import ArithmeticTask, evaluate
-from lit_reason.datamodules.variants import VariantLoader, derive
+from lit_reason.datamodules.tasks.arithmetic import evaluate
+from lit_reason.datamodules.variants import VariantLoader
 from lit_reason.frameworks.arre import (
     ARRE,
     ArithmeticPerturber,
@@ -30,10 +26,8 @@ from lit_reason.frameworks.arre import (
 from lit_reason.frameworks.arre.perturb import EXPRESSION, composed_count
 from lit_reason.logprobs import TokenStats
 from lit_reason.policy import Policy
-from lit_reason.rewards.registry import get_reward
 from lit_reason.sampling import SamplingParams
 from lit_reason.tiny import TinyConfig
-from tests.stats import gain_z
 
 
 def test_worst_case_variant_by_hand():
@@ -222,38 +216,3 @@ def test_rows_without_variant_columns_are_refused():
     rollout, _ = module.collect([{"prompt": "1+2=", "answer": "3"}])
     with pytest.raises(ValueError, match="VariantPromptDataModule"):
         module.select(rollout)
-
-
-TASK = ArithmeticTask(levels=[[1, 1]])
-TRAIN = TASK.generate(2000, seed=0)
-# Held-out questions under the answer-keeping perturbations the 64-wide model can learn in 100 rollouts
-# (distractor clauses too need more; 1-digit sums have only 100 problems).
-PERTURB = ArithmeticPerturber(strength=1.0, kinds=["reorder", "rephrase"])
-VAL_PERTURBED = [derive(r, PERTURB, random.Random(i)) for i, r in enumerate(TASK.generate(64, seed=1))]
-
-
-def perturbed_accuracy(policy: Policy) -> float:
-    module = tiny_arre(rewards=["math_accuracy"])
-    module.policy = policy
-    m = accuracy_metrics(module.sampler, VAL_PERTURBED, get_reward("math_accuracy"),
-                         SamplingParams(n=4, max_new_tokens=4, temperature=1.0), torch.Generator().manual_seed(1))
-    return float(m["val/accuracy_sampled"])
-
-
-@pytest.fixture(scope="module")
-def sft_policy(sft_start):
-    return sft_start(TRAIN)
-
-
-@pytest.mark.behaviour
-def test_arre_raises_accuracy_on_perturbed_questions(sft_policy):
-    L.seed_everything(0, verbose=False)
-    before = perturbed_accuracy(sft_policy)
-    module = ARRE(copy.deepcopy(sft_policy), sampling=SamplingParams(n=8, max_new_tokens=4, temperature=1.0),
-                  optimizer=OptimizerSettings(lr=5e-4))
-    loader = VariantLoader(RowLoader(TRAIN, 4, shuffle=True), PERTURB, 3, seed=0)
-    L.Trainer(max_steps=100, logger=False, enable_progress_bar=False, enable_model_summary=False,
-              enable_checkpointing=False, limit_val_batches=0).fit(module, loader)
-    after = perturbed_accuracy(module.policy)
-    print("ARRE perturbed sampled accuracy", before, "->", after)
-    assert gain_z(before, after, 4 * len(VAL_PERTURBED)) > 3, (before, after)

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import copy
 import math
 import random
 
-import lightning as L
 import pytest
 import torch
 from torch.testing import assert_close
 
-from lit_reason.algorithms import OptimizerSettings
-from lit_reason.datamodules import with_worked_solutions
 from lit_reason.datamodules.loader import RowLoader
-from lit_reason.datamodules.tasks.arithmetic import ArithmeticTask, evaluate
+from lit_reason.datamodules.tasks.arithmetic import evaluate
 from lit_reason.datamodules.variants import VariantLoader
 from lit_reason.frameworks.crel import (
     CREL,
@@ -32,7 +28,6 @@ from lit_reason.frameworks.crel import (
 from lit_reason.policy import Policy
 from lit_reason.sampling import SamplingParams
 from lit_reason.tiny import TinyConfig
-from tests.stats import gain_z
 
 
 def test_graph_accuracy_by_hand():
@@ -144,37 +139,3 @@ def test_crel_logs_factual_and_interventional_accuracy():
     # factual: 1 + 4 of 8 correct; interventional (eq 103): question 0 2/4, question 1 0/4 -> mean 0.25
     assert module._records["crel_factual_accuracy"] == pytest.approx(5 / 8)
     assert module._records["crel_interventional_accuracy"] == pytest.approx(0.25)
-
-
-TASK = ArithmeticTask(levels=[[1, 1, 1]])
-TRAIN = with_worked_solutions(TASK.generate(2000, seed=0))  # "3+4+5=" -> "3+4=7\n7+5=12"
-VAL = TASK.generate(64, seed=1)
-SAMPLING = SamplingParams(n=8, max_new_tokens=14, temperature=1.0)
-
-
-def full_graph_rate(module: CREL, rows: list[dict], n: int = 4) -> float:
-    """Share of sampled solutions whose causal graph is the true one (eq 102 reward 1)."""
-    prompts = [r["prompt"] for r in rows]
-    rollout = module.sampler.generate(prompts, SAMPLING.with_(n=n), columns={},
-                                      generator=[torch.Generator().manual_seed(1)])
-    scores = causal_graph_reward(rollout.prompts, rollout.completions)
-    return sum(s == 1.0 for s in scores) / len(scores)
-
-
-@pytest.fixture(scope="module")
-def sft_policy(sft_start):
-    return sft_start(TRAIN, steps=100)
-
-
-@pytest.mark.behaviour
-def test_crel_raises_the_share_of_right_causal_graphs(sft_policy):
-    L.seed_everything(0, verbose=False)
-    module = CREL(copy.deepcopy(sft_policy), rewards=REWARDS, reward_weights=[1.0, 0.5, 0.5], sampling=SAMPLING,
-                  optimizer=OptimizerSettings(lr=5e-4))
-    before = full_graph_rate(module, VAL)
-    loader = VariantLoader(RowLoader(TRAIN, 8, shuffle=True), Intervention(), 1, seed=0)
-    L.Trainer(max_steps=60, logger=False, enable_progress_bar=False, enable_model_summary=False,
-              enable_checkpointing=False, limit_val_batches=0).fit(module, loader)
-    after = full_graph_rate(module, VAL)
-    print("CREL right-graph share", before, "->", after)
-    assert gain_z(before, after, 4 * len(VAL)) > 3, (before, after)
