@@ -121,8 +121,10 @@ def _prose_runs(s: str) -> list[str]:
 
 def is_bare_answer(s: str) -> bool:
     """Whether a text is only an answer: one line with no prose word, or one or two words with no digit."""
-    if len(s) > _MAX_BARE_CHARS or ("\n" in s and "\\begin" not in s) or CJK_RE.search(s):
+    if len(s) > _MAX_BARE_CHARS or ("\n" in s and "\\begin" not in s):
         return False
+    if CJK_RE.search(s):  # Chinese around a number is a sentence ("剩下7个"); alone it is a word answer ("北京")
+        return not re.search(r"\d", s)
     words = _prose_runs(s)
     if not words:
         return True

@@ -116,6 +116,7 @@ def test_math_accuracy_by_category(completion, gold, reward):
         (r"The total revenue is \$12{,}500.", "12{,}500"),
         ("The change in height is \u20134 m.", "\u20134"),
         ("小明剩下7个。", "7"),
+        ("北京", "北京"),  # a word answer in Chinese is bare
         ("The area is 10\u00b2 square units.", None),  # 10 is the base of a power, not the answer
     ],
 )
