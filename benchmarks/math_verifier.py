@@ -97,7 +97,7 @@ def short_rows(rows: list[dict], numeric: bool = False) -> list[dict]:
 
 
 def lit_reason_verdicts(rows: list[dict]) -> tuple[list[bool], float]:
-    """Score with lit-reason as GRPO calls it (parse cache cleared first, so the time is cold).
+    """Score with lit-reason as GRPO calls it (parse and normalisation caches cleared first, so the time is cold).
 
     Returns:
         One accept/reject per row and the seconds taken.
@@ -106,6 +106,7 @@ def lit_reason_verdicts(rows: list[dict]) -> tuple[list[bool], float]:
     # limit would charge to whichever pair comes first): load them before timing.
     math_accuracy([""], ["$|x| < 1$"], answer=["(-1, 1)"])
     parse_math.cache_clear()
+    normalize_answer.cache_clear()
     start = time.perf_counter()
     scores = math_accuracy([""] * len(rows), [r["completion"] for r in rows], answer=[r["gold"] for r in rows])
     return [s == 1.0 for s in scores], time.perf_counter() - start
