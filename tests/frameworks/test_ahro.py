@@ -164,6 +164,6 @@ def _routing_gap(seed: int) -> float:
 @pytest.mark.behaviour
 def test_weights_route_each_question_to_the_layer_that_predicts_its_outcome():
     # Uniform weights give a gap of 0. Observed (30 iterations of 16 prompts x 8 samples): seeds 0, 1 ->
-    # native kernel ... ; ATEN_CPU_CAPABILITY=default ...
+    # 0.642, 0.630 with the native kernel and the same under ATEN_CPU_CAPABILITY=default.
     gaps = [_routing_gap(seed) for seed in (0, 1)]
     assert min(gaps) > 0.3, gaps
