@@ -4,6 +4,7 @@
     python benchmarks/pg_family.py --methods ppo --max-steps 50
     python benchmarks/pg_family.py --set variants         # DAPO, GSPO, CISPO, GMPO, Clip-Cov, KL-Cov, ...
     python benchmarks/pg_family.py --set variants --methods grpo_2mb dapo --rollouts 50
+    python benchmarks/pg_family.py --set frameworks --methods grpo ahro mgrcr --seed 1   # report sec 7
 
 Each method runs its ``configs/<method>/quickstart.yaml`` through the CLI (the same as ``lit-reason fit``),
 then validates on the 128 held-out problems. Prints one table row per method: greedy and sampled accuracy
@@ -13,6 +14,10 @@ then validates on the 128 held-out problems. Prints one table row per method: gr
 samples, each split into two minibatches (so the objectives' ratios and clips act on the second one), from
 the same SFT weights; ``grpo_2mb`` is GRPO's quickstart config with the same two minibatches, the baseline
 row. ``--rollouts`` scales that budget (it sets ``max_steps`` to two per rollout).
+
+``--set frameworks`` runs the report's sec 7 frameworks against plain GRPO, each its quickstart config (the
+same SFT start and budget as GRPO's). ``--seed`` sets ``seed_everything`` and the module's ``seed`` of every
+method (the SFT start stays the same).
 """
 
 from __future__ import annotations
@@ -34,7 +39,9 @@ VARIANTS = {
     **{m: (m, ()) for m in ("dapo", "gspo", "cispo", "gmpo", "clip_cov", "kl_cov", "adaptive_entropy",
                             "reinforce_pp", "reinforce_pp_baseline", "remax")},
 }
-SETS = {"family": FAMILY, "variants": VARIANTS}
+# report sec 7: each framework's quickstart config has GRPO's quickstart budget and SFT start
+FRAMEWORKS = {m: (m, ()) for m in ("grpo", "ahro", "mgrcr")}
+SETS = {"family": FAMILY, "variants": VARIANTS, "frameworks": FRAMEWORKS}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -43,6 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--methods", nargs="+", help="a subset of the set's methods, in this order")
     parser.add_argument("--max-steps", type=int, help="override trainer.max_steps of every method")
     parser.add_argument("--rollouts", type=int, help="variants: rollouts per method (max_steps = 2 x this)")
+    parser.add_argument("--seed", type=int, help="seed_everything and model seed of every method (default: the configs')")
     args = parser.parse_args(argv)
     methods = SETS[args.set]
     chosen = args.methods or list(methods)
@@ -65,6 +73,8 @@ def main(argv: list[str] | None = None) -> None:
     for name in chosen:
         folder, extra = methods[name]
         overrides = [*extra, *(["--trainer.max_steps", str(steps)] if steps else [])]
+        if args.seed is not None:
+            overrides += ["--seed_everything", str(args.seed), "--model.init_args.seed", str(args.seed)]
         if name == "grpo_2mb":
             overrides += ["--trainer.logger.init_args.name", "grpo_2mb", "--trainer.callbacks", "[]"]
         t = time.perf_counter()
