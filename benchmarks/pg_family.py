@@ -30,7 +30,12 @@ import time
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, HERE)
 
-from lit_reason.quickstart import run_stage  # noqa: E402
+from lit_reason.pipeline import stage  # noqa: E402
+
+
+def run_stage(config: str, *overrides: str) -> dict[str, float]:
+    """``lit-reason fit --config config *overrides`` then a validation pass (the pipeline's stage, in-process)."""
+    return stage.run_stage(["--config", config, *overrides], None)
 
 FAMILY = {m: (m, ()) for m in ("grpo", "reinforce", "rloo", "ppo")}
 # name -> (config folder, extra CLI arguments); every variant config uses batching.minibatch_size 64

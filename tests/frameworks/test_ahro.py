@@ -167,3 +167,17 @@ def test_weights_route_each_question_to_the_layer_that_predicts_its_outcome():
     # 0.642, 0.630 with the native kernel and the same under ATEN_CPU_CAPABILITY=default.
     gaps = [_routing_gap(seed) for seed in (0, 1)]
     assert min(gaps) > 0.3, gaps
+
+
+def test_the_weight_network_travels_in_the_checkpoint(tmp_path):
+    module = AHRO(_tiny_policy())
+    torch.manual_seed(0)
+    emb = torch.randn(4, 32)
+    module.weight_learner.fit(emb, torch.rand(4, 4), torch.ones(4, 4, dtype=torch.bool), torch.rand(4))
+    checkpoint: dict = {}
+    module.on_save_checkpoint(checkpoint)
+    torch.save(checkpoint, tmp_path / "c.pt")
+    restored = AHRO(_tiny_policy())
+    restored.on_load_checkpoint(torch.load(tmp_path / "c.pt", weights_only=True))  # as Lightning loads it
+    assert torch.equal(restored.weight_learner.weights(emb), module.weight_learner.weights(emb))
+    assert torch.equal(restored.weight_learner.previous_mean, module.weight_learner.previous_mean)
