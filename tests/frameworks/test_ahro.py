@@ -181,3 +181,12 @@ def test_the_weight_network_travels_in_the_checkpoint(tmp_path):
     restored.on_load_checkpoint(torch.load(tmp_path / "c.pt", weights_only=True))  # as Lightning loads it
     assert torch.equal(restored.weight_learner.weights(emb), module.weight_learner.weights(emb))
     assert torch.equal(restored.weight_learner.previous_mean, module.weight_learner.previous_mean)
+
+
+def test_doctests():
+    import doctest
+
+    import lit_reason.frameworks.ahro.equations as equations_module
+    import lit_reason.frameworks.ahro.layers as layers_module
+
+    assert doctest.testmod(equations_module).failed == 0 and doctest.testmod(layers_module).failed == 0

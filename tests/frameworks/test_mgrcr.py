@@ -144,3 +144,12 @@ def test_the_consistency_term_alone_makes_each_groups_answers_agree(sft_policy):
         values = _agreement_run(sft_policy, seed)
         first, last = sum(values[:3]) / 3, sum(values[-3:]) / 3
         assert gain_z(first, last, 3 * 128) > 4, (seed, values)
+
+
+def test_doctests():
+    import doctest
+
+    import lit_reason.frameworks.mgrcr.consistency as consistency_module
+    import lit_reason.frameworks.mgrcr.units as units_module
+
+    assert doctest.testmod(consistency_module).failed == 0 and doctest.testmod(units_module).failed == 0

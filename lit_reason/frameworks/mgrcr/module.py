@@ -3,8 +3,10 @@
 Each iteration ``advantages`` segments every completion at the span, step and solution granularities
 (units.py), scores the internal (eq 85) and cross-granularity (eq 86) consistency terms, combines them by
 eq 87 (consistency.py) and returns eq 88's ``A_outcome + alpha A_consistency``; GRPO's clipped loss with its
-entropy bonus (``entropy_coef``, eq 88's ``beta L_regularization``, which keeps the consistency reward from
-collapsing every group onto one answer) is unchanged. The outcome reward is the module's ``rewards``.
+entropy bonus (``entropy_coef``, eq 88's ``beta L_regularization``, meant to keep the consistency reward
+from collapsing every group onto one answer) is unchanged. The agreement term rewards consensus on *any*
+answer: on the quickstart task alpha 0.5 drove the groups onto agreed wrong answers (README), hence the
+default alpha 0.1. The outcome reward is the module's ``rewards``.
 
 Deliberate deviations: eq 87 is taken as a weighted mean over the terms defined for a sample (a solution
 without equations has no span terms) rather than a plain sum; the consistency checks are the rule-based
@@ -38,7 +40,7 @@ class MGRCR(GRPO):
             is eq 88's beta).
     """
 
-    def __init__(self, *args: Any, consistency_coef: float = 0.5, internal_weights: dict[str, float] | None = None,
+    def __init__(self, *args: Any, consistency_coef: float = 0.1, internal_weights: dict[str, float] | None = None,
                  cross_weights: dict[str, float] | None = None, split: str = "newline", **kwargs: Any) -> None:
         if kwargs.get("sample_weight") is not None or kwargs.get("strata") is not None:
             raise ValueError("MGRCR: sample_weight and strata are GRPO variants MGRCR does not combine with")
