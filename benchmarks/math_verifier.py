@@ -1,6 +1,6 @@
 """Benchmark: lit-reason's ``math_accuracy`` against math-verify on labelled answer pairs.
 
-Nine corpora, scored in the same run:
+Ten corpora, scored in the same run:
 
 - ``data/math_pairs_wild.jsonl`` (issue 17, frozen before the grading code was changed): answers
   as models and datasets write them, each with a human label and a ``contested`` flag (pairs on
@@ -18,7 +18,10 @@ Nine corpora, scored in the same run:
 - ``data/math_pairs_probe7.jsonl`` (issue 17, seventh probe): whole multi-step solutions, frozen
   before the fix that followed;
 - ``data/math_pairs_probe8.jsonl`` (issue 17, eighth probe): relations and intervals in several
-  spans, matrix environments, units inside ``\\text``, frozen before the last change;
+  spans, matrix environments, units inside ``\\text``, frozen before the fix that followed;
+- ``data/math_pairs_probe9.jsonl`` (issue 17, ninth probe): its own surface forms as well as new
+  answers (siunitx, currencies, number words, digit grouping, closed forms, Chinese endings),
+  frozen before the fixes that followed;
 - ``data/math_pairs.jsonl`` (issue 10): pairs written alongside the verifier (none contested).
 
 lit-reason is called exactly as a GRPO run calls it: ``math_accuracy(prompts, completions,
@@ -59,6 +62,7 @@ PROBE5 = DATA_DIR / "math_pairs_probe5.jsonl"
 PROBE6 = DATA_DIR / "math_pairs_probe6.jsonl"
 PROBE7 = DATA_DIR / "math_pairs_probe7.jsonl"
 PROBE8 = DATA_DIR / "math_pairs_probe8.jsonl"
+PROBE9 = DATA_DIR / "math_pairs_probe9.jsonl"
 DATA = DATA_DIR / "math_pairs.jsonl"
 SHORT_CHARS = 40  # "short answers": completion and gold at most this long
 
@@ -93,7 +97,7 @@ def short_rows(rows: list[dict], numeric: bool = False) -> list[dict]:
 
 
 def lit_reason_verdicts(rows: list[dict]) -> tuple[list[bool], float]:
-    """Score with lit-reason as GRPO calls it (parse cache cleared first, so the time is cold).
+    """Score with lit-reason as GRPO calls it (parse and normalisation caches cleared first, so the time is cold).
 
     Returns:
         One accept/reject per row and the seconds taken.
@@ -102,6 +106,7 @@ def lit_reason_verdicts(rows: list[dict]) -> tuple[list[bool], float]:
     # limit would charge to whichever pair comes first): load them before timing.
     math_accuracy([""], ["$|x| < 1$"], answer=["(-1, 1)"])
     parse_math.cache_clear()
+    normalize_answer.cache_clear()
     start = time.perf_counter()
     scores = math_accuracy([""] * len(rows), [r["completion"] for r in rows], answer=[r["gold"] for r in rows])
     return [s == 1.0 for s in scores], time.perf_counter() - start
@@ -220,7 +225,7 @@ def run_corpus(path: Path, errors: bool) -> dict[str, dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, nargs="+", default=[WILD, PROBE2, PROBE3, PROBE4, PROBE5, PROBE6, PROBE7, PROBE8, DATA])
+    parser.add_argument("--data", type=Path, nargs="+", default=[WILD, PROBE2, PROBE3, PROBE4, PROBE5, PROBE6, PROBE7, PROBE8, PROBE9, DATA])
     parser.add_argument("--show-errors", action="store_true", help="list every disagreement")
     args = parser.parse_args()
     logging.disable(logging.WARNING)  # math-verify logs every unparseable string

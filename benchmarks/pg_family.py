@@ -30,12 +30,7 @@ import time
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, HERE)
 
-from lit_reason.pipeline import stage  # noqa: E402
-
-
-def run_stage(config: str, *overrides: str) -> dict[str, float]:
-    """``lit-reason fit --config config *overrides`` then a validation pass (the pipeline's stage, in-process)."""
-    return stage.run_stage(["--config", config, *overrides], None)
+from lit_reason.pipeline.stage import run_stage as _fit_and_validate  # noqa: E402
 
 FAMILY = {m: (m, ()) for m in ("grpo", "reinforce", "rloo", "ppo")}
 # name -> (config folder, extra CLI arguments); every variant config uses batching.minibatch_size 64
@@ -90,6 +85,11 @@ def main(argv: list[str] | None = None) -> None:
     print("|---|---|---|---|---|")
     for row in rows:
         print(_row(*row, sft["val/accuracy"]))
+
+
+def run_stage(config: str, *overrides: str) -> dict[str, float]:
+    """Fits then validates one config in this process, as ``lit-reason fit --config config overrides``."""
+    return _fit_and_validate(["--config", config, *overrides], None)
 
 
 def _row(name: str, m: dict[str, float], seconds: float, base: float) -> str:

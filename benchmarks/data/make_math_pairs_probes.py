@@ -1,9 +1,11 @@
-"""Writes ``math_pairs_probe{2,...,8}.jsonl``: held-out probes of answer pairs, each frozen before the code
+"""Writes ``math_pairs_probe{2,...,9}.jsonl``: held-out probes of answer pairs, each frozen before the code
 changes it then guided.
 
 Probe 2 (cases in ``probe2_cases.py``) is described below; probes 3 to 8 (``probe3_cases.py`` to
 ``probe8_cases.py``, whose docstrings say what they probe) were each written after the fixes of the
-probe before, with the same row shape, surface forms and labelling rules.
+probe before, with the same row shape, surface forms and labelling rules. Probe 9 (``probe9_cases.py``)
+keeps the row shape and labelling rules but brings its own surface forms and solution openings, so that
+neither the answers nor the way they are wrapped are ones the code was fixed against.
 
 Written after ``math_pairs_wild.jsonl`` had been fitted to (the grader reached 1.000 on it but ~94% on
 fresh probes), by a different engineer, from the conventions public graders document and not from
@@ -19,7 +21,7 @@ marks pairs on which those graders disagree by convention (units other than the 
 fraction, intervals vs inequalities, ordinals, primes, one-element brackets). Golds are written as
 datasets write them: bare, in ``$...$``, or as a full MATH solution with ``\\boxed{}``.
 
-Usage: ``python benchmarks/data/make_math_pairs_probes.py`` (deterministic; rewrites the seven JSONL files).
+Usage: ``python benchmarks/data/make_math_pairs_probes.py`` (deterministic; rewrites the eight JSONL files).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
+from typing import NamedTuple
 
 import probe2_cases
 import probe3_cases
@@ -35,12 +38,9 @@ import probe5_cases
 import probe6_cases
 import probe7_cases
 import probe8_cases
+import probe9_cases
 
 DATA_DIR = Path(__file__).parent
-# (probe, cases module, seed of its surface forms)
-PROBES = ((2, probe2_cases, 1702), (3, probe3_cases, 1703), (4, probe4_cases, 1704), (5, probe5_cases, 1705),
-          (6, probe6_cases, 1706), (7, probe7_cases, 1707),
-          (8, probe8_cases, 1708))
 
 # Solution openings with numbers and LaTeX that are not the answer.
 PREFIXES = [
@@ -84,9 +84,25 @@ PLAIN_FORMS = [
 FORMS_PER_CASE = 2
 
 
-def rows(cases_module, seed: int) -> list[dict]:
-    """Every case of a cases module in ``FORMS_PER_CASE`` surface forms drawn with ``seed``, then its
-    whole outputs."""
+class Surface(NamedTuple):
+    """The wrappings a probe's answers are written in: LaTeX forms, plain forms, solution openings."""
+
+    latex_forms: list[str]
+    plain_forms: list[str]
+    prefixes: list[str]
+
+
+SHARED = Surface(LATEX_FORMS, PLAIN_FORMS, PREFIXES)
+# (probe, cases module, seed of its surface forms, its surface)
+PROBES = ((2, probe2_cases, 1702, SHARED), (3, probe3_cases, 1703, SHARED), (4, probe4_cases, 1704, SHARED),
+          (5, probe5_cases, 1705, SHARED), (6, probe6_cases, 1706, SHARED), (7, probe7_cases, 1707, SHARED),
+          (8, probe8_cases, 1708, SHARED),
+          (9, probe9_cases, 1709, Surface(probe9_cases.LATEX_FORMS, probe9_cases.PLAIN_FORMS, probe9_cases.PREFIXES)))
+
+
+def rows(cases_module, seed: int, surface: Surface = SHARED) -> list[dict]:
+    """Every case of a cases module in ``FORMS_PER_CASE`` of the ``surface`` forms drawn with ``seed``,
+    then its whole outputs."""
     rng = random.Random(seed)
     sources = cases_module.SOURCES
     out: list[dict] = []
@@ -95,11 +111,11 @@ def rows(cases_module, seed: int) -> list[dict]:
         out.append({"id": len(out), "completion": completion, "gold": gold, "label": label,
                     "contested": contested, "kind": kind, "form": form, "source": sources[kind]})
 
-    for table, forms in ((cases_module.CASES, LATEX_FORMS), (cases_module.PLAIN_CASES, PLAIN_FORMS)):
+    for table, forms in ((cases_module.CASES, surface.latex_forms), (cases_module.PLAIN_CASES, surface.plain_forms)):
         for kind, cases in table.items():
             for answer, gold, label, contested in cases:
                 for form in rng.sample(forms, FORMS_PER_CASE):
-                    text = form.format(a=answer, p=rng.choice(PREFIXES))
+                    text = form.format(a=answer, p=rng.choice(surface.prefixes))
                     add(kind, text, gold, label, contested, form.replace("{p}", "<solution>"))
     for completion, gold, label, contested in cases_module.MODEL_OUTPUTS:
         add("model_output", completion, gold, label, contested, "as written")
@@ -107,8 +123,8 @@ def rows(cases_module, seed: int) -> list[dict]:
 
 
 if __name__ == "__main__":
-    for probe, cases_module, seed in PROBES:
-        data, out = rows(cases_module, seed), DATA_DIR / f"math_pairs_probe{probe}.jsonl"
+    for probe, cases_module, seed, surface in PROBES:
+        data, out = rows(cases_module, seed, surface), DATA_DIR / f"math_pairs_probe{probe}.jsonl"
         out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in data))
         print(f"{len(data)} pairs ({sum(r['label'] for r in data)} equal, {sum(r['contested'] for r in data)} "
               f"contested) -> {out}")

@@ -12,15 +12,16 @@ import re
 
 __all__ = ["choices_equal"]
 
-# Capital letters only: "a) 2" in a solution is more often a part label than an option.
-_BARE_RE = re.compile(r"\(?([A-E])\)?")
+# Capital letters only: "a) 2" in a solution is more often a part label than an option; a lower-case
+# letter in parentheses that is the whole answer ("(c)") is the option, since nothing else is given.
+_BARE_RE = re.compile(r"\(?([A-E])\)?|\(([a-e])\)")
 _OTHER_LABEL_RE = re.compile(r"\([A-E]\)|\b[A-E]\)")
 _LABEL_RE = re.compile(r"(?:(?:option|choice)\s+)?(?:\(([A-E])\)|([A-E])(?:[).:](?=\s|$)|$))", re.IGNORECASE)
 
 
 def _bare(text: str) -> str | None:
     m = _BARE_RE.fullmatch(text.strip())
-    return m.group(1) if m else None
+    return (m.group(1) or m.group(2).upper()) if m else None
 
 
 def _labelled(text: str) -> str | None:

@@ -30,6 +30,9 @@ _MATH_WORDS = frozenset(FUNCTION_WORDS) | {
     "bmatrix", "vmatrix", "smallmatrix", "matrix", "array", "mathbb", "varnothing", "emptyset", "binom", "div",
     "lt", "gt", "lfloor", "rfloor", "lceil", "rceil", "approx", "boxed", "mathrm", "mathbf", "text", "operatorname",
 }
+_VERDICT_RE = re.compile(r"(yes|no|true|false)\s*[,.;:]\s*\w", re.IGNORECASE)
+# A named point, "A(1, 2)" or "P'(0, 3)": the tuple is the answer (a capital does not multiply a tuple).
+_POINT_RE = re.compile(r"[A-Z]'?\s*(\(.+,.+\))")
 _SHORT_WORDS = frozenset("yes no odd even all none true false neither both".split())
 _WORD_RE = re.compile(r"\\?[A-Za-z]{2,}")
 _GREEK_RE = re.compile(r"\\[A-Za-z]+")
@@ -60,6 +63,16 @@ def _text_key(s: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", s).split())
 
 
+def _texts_equal(p: str, g: str) -> bool:
+    """Word answers compare by their letters; "Yes, it is possible." answers the gold "Yes" (the
+    verdict word, then its reason)."""
+    pk, gk = _text_key(p), _text_key(g)
+    if pk == gk:
+        return True
+    verdict = _VERDICT_RE.match(p.strip())
+    return verdict is not None and gk == verdict.group(1).lower()
+
+
 def _numbers_equal(p: Normalized, g: Normalized) -> bool | None:
     """Exact comparison when both sides are plain numbers; None when either is not."""
     pn = parse_plain_number(p.text)
@@ -68,8 +81,11 @@ def _numbers_equal(p: Normalized, g: Normalized) -> bool | None:
     gn = parse_plain_number(g.text)
     if gn is None:
         return None
-    # "50\%" may be graded against 50 (MATH drops the sign) or against 0.5 (its value).
-    return pn == gn or (p.percent and pn / 100 == gn) or (g.percent and gn / 100 == pn) or rounded_equal(pn, gn)
+    # "50\%" may be graded against 50 (MATH drops the sign) or against 0.5 (its value); with the sign on
+    # both sides only the numbers themselves compare (0.5\% is not 50\%).
+    one_percent = p.percent != g.percent
+    return (pn == gn or (one_percent and (pn / 100 == gn if p.percent else gn / 100 == pn))
+            or rounded_equal(pn, gn))
 
 
 def _decimal_comma(p: str, g: str) -> bool:
@@ -222,8 +238,11 @@ def answers_equal(
     value = _labelled_value(g.text)
     if value is not None and "=" not in p.text:
         return answers_equal(p.text, value, tolerance=tolerance, timeout_s=timeout_s)
+    point = _POINT_RE.fullmatch(p.text)
+    if point and not _POINT_RE.fullmatch(g.text):
+        return answers_equal(point.group(1), g.text, tolerance=tolerance, timeout_s=timeout_s)
     if _is_text_answer(p.text) or _is_text_answer(g.text):
-        return _text_key(p.text) == _text_key(g.text)
+        return _texts_equal(p.text, g.text)
     try:
         return bool(call_with_timeout(symbolic_equal, (p, g, tolerance), timeout_s))
     except (MathTimeout, RuntimeError):

@@ -12,6 +12,9 @@ $x \\geq 5$ is the solution."). Strongest reading first:
    ``4b``) or inside a LaTeX expression (``\\frac{10}{9}``, ``x^2``, ``a_2``), so a fallback cannot
    accept a number that is only part of the answer.
 
+A closing "Note: ..." / "Check: ..." paragraph is a remark, not the answer, and a span after
+"attained at" / "when" (``$8$, attained at $x = 2$``) is a condition, not the answer.
+
 The MATH convention (Hendrycks et al. 2021) for unmarked answers is the final math expression;
 issue 17 lists the failures of a plain last-number fallback. Report §3.5.1.
 """
@@ -20,11 +23,12 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["unmarked_answers", "math_spans", "is_bare_answer"]
+__all__ = ["unmarked_answers", "math_spans", "is_bare_answer", "CJK_RE"]
 
 _MAX_BARE_CHARS = 200
 _JOIN_RE = re.compile(r"\s*(?:,|,?\s*\b(and|or)\b)\s*", re.IGNORECASE)
-_LHS_RE = re.compile(r"\s*([A-Za-z])\s*=(?!=)")
+# The variable a span states something of: "x = 1", and also "x \\ge 2" ("$x=1$ and $x\\ge2$" is one answer).
+_LHS_RE = re.compile(r"\s*([A-Za-z])\s*(?:=(?!=)|[<>]|\\(?:[lg]eq?|[lg]eqslant|neq?|[lg]t)(?![A-Za-z]))")
 _CUT_BOX_RE = re.compile(r"\\(?:boxed|fbox)\s*\{([^{}\n]*)$")  # generation cut off before its "}"
 _DELIM_RE = re.compile(r"\\[()\[\]]|\\.|\$\$|\$", re.DOTALL)
 _TEXT_GROUP_RE = re.compile(r"\\(?:text|textbf|textit|textrm|textnormal|mbox|mathrm|mathbf|operatorname)\s*\{[^{}]*\}")
@@ -42,9 +46,14 @@ _PROSE_RUNS = frozenset("is it so we be as at by if in of on to an am do no he m
 _GLUED_UNITS = r"(?:cm|mm|km|kg|mg|ml|mph|ft|lb|m|g|s|h)(?:\u00b2|\u00b3|\^\d)?(?![A-Za-z\d])"
 # A number that stands alone: not glued to a letter, digit, LaTeX group or sub/superscript on
 # either side; thousands grouped by commas or by single spaces; an optional percent after it.
+# A Chinese character next to a number ("剩下7个") is prose, not part of a word, so word characters
+# here are those of \w less CJK. A time of day (4:30 PM) is one number; a minus may be typeset as an
+# en dash or U+2212.
+_WORD_CHAR = r"[^\W\u3040-\u30ff\u4e00-\u9fff]"
 _STANDALONE_RE = re.compile(
-    r"(?<![\w.\\^_{}/])[-+]?(?:\d+ \d+/\d+(?![\d/])|\d{1,3}(?:,\d{3})+(?![\d,])|\d{1,3}(?: \d{3})+(?![\d ]\d)|\d+)(?:\.\d+)?"
-    r"(?:\s*/\s*\d+)?(?:(?![\w^_{}]|\.\d)|(?=" + _GLUED_UNITS + r"))(?:\s*(?:\\?%|percent\b|pct\b))?"
+    r"(?<!" + _WORD_CHAR + r")(?<![.\\^{}/])[-+\u2212\u2013]?(?:\d{1,2}:\d{2}(?!\d)(?:\s*(?:[AaPp]\.[Mm]\.|[AaPp][Mm]\b))?|\d+ \d+/\d+(?![\d/])"
+    r"|\d{1,3}(?:(?:,|\{,\})\d{3})+(?![\d,])|\d{1,3}(?: \d{3})+(?![\d ]\d)|\d+)(?:\.\d+)?"
+    r"(?:\s*/\s*\d+)?(?:(?!" + _WORD_CHAR + r"|[\^{}]|\.\d)|(?=" + _GLUED_UNITS + r"))(?:\s*(?:\\?%|percent\b|pct\b))?"
 )
 
 
@@ -61,6 +70,13 @@ _WORD_ANSWER_RE = re.compile(r"\b(?:no (?:real )?solutions?|undefined|does not e
 _STATED_RE = re.compile(r"(?:\b(?:is|are|was|were|equals?|gives?|get|has|have|makes?)\b|=)\s*(?:exactly\s+)?(?=[-+\d])")
 _RANGE_TAIL_RE = re.compile(r"\b(?:between|from|among|of (?:the|all))\b", re.IGNORECASE)
 _LONE_LETTER_RE = re.compile(r"\s*[A-Za-z]\s*")
+CJK_RE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")  # Chinese / Japanese text is prose
+# A closing paragraph that remarks on the answer ("Note: 3! = 6 as expected, ...") does not restate it.
+_REMARK_RE = re.compile(r"\n\s*\n\s*\**(?:note|remark|check|aside|verification)\b[^\n]*$", re.IGNORECASE | re.DOTALL)
+# "$8$, attained at $x = 2$": a span after these words is where the answer holds, not the answer.
+_CONDITION_GAP_RE = re.compile(
+    r"\s*,?\s*(?:(?:which\s+is\s+|and\s+is\s+)?(?:attained|achieved|reached|obtained)\s+)?(?:at|when|where|if)\s*",
+    re.IGNORECASE)
 _APPROX_RE = re.compile(r"(?:\u2248|\\approx|~|\b(?:about|approximately|roughly)\b)\s*[-+]?[\d.,]+")
 
 
@@ -107,6 +123,8 @@ def is_bare_answer(s: str) -> bool:
     """Whether a text is only an answer: one line with no prose word, or one or two words with no digit."""
     if len(s) > _MAX_BARE_CHARS or ("\n" in s and "\\begin" not in s):
         return False
+    if CJK_RE.search(s):  # Chinese around a number is a sentence ("剩下7个"); alone it is a word answer ("北京")
+        return not re.search(r"\d", s)
     words = _prose_runs(s)
     if not words:
         return True
@@ -179,6 +197,9 @@ def unmarked_answers(section: str) -> list[str]:
         (['3', '4'], [])
     """
     s = section.strip()
+    remark = _REMARK_RE.search(s)
+    if remark and remark.start() > 0:
+        s = s[: remark.start()]
     if not s:
         return []
     cut = _CUT_BOX_RE.search(s)
@@ -195,6 +216,9 @@ def unmarked_answers(section: str) -> list[str]:
     for start, end, _ in spans:
         masked = masked[:start] + " " * (end - start) + masked[end:]
         last_end = end
+    if len(spans) >= 2 and _CONDITION_GAP_RE.fullmatch(s[spans[-2][1] : spans[-1][0]]):
+        spans = spans[:-1]
+        last_end = spans[-1][1]
     if spans and _last_number(masked[last_end:]) is None:
         run = _final_run(s, spans)
         if run:

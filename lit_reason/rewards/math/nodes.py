@@ -57,9 +57,11 @@ class Rel:
 
 @dataclass(frozen=True)
 class SetUnion:
-    """``A \\cup B``: the parts are Seq intervals/sets, Rel inequalities or the reals."""
+    """``A \\cup B \\setminus C``: the union of ``parts`` less the union of ``minus``; each is a Seq
+    interval or set, a Rel inequality or the reals."""
 
     parts: tuple
+    minus: tuple = ()
 
 
 def _bits(x) -> int:

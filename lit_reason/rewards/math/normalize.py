@@ -7,7 +7,9 @@ which the comparison needs. The rules follow the answer conventions of the MATH 
 units in ``\\text{}``, ``\\left``/``\\right`` and ``\\dfrac``) and GSM8K (Cobbe et al. 2021,
 arXiv:2110.14168: integers with thousands separators). Report §3.5.1 (rule-based accuracy reward).
 
-Pure string code: nothing here builds sympy objects, so the fast path costs microseconds.
+Notations that name a plain value in another convention (siunitx, number words, times of day,
+``0.(3)``, ``1,00,000``, superscripts) are first rewritten by :mod:`.notation`. Pure string code:
+nothing here builds sympy objects, so the fast path costs microseconds.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
+
+from lit_reason.rewards.math.notation import align_last_row, rewrite_notation, spelled_number
 
 __all__ = ["Normalized", "normalize_answer", "parse_plain_number", "rounded_equal"]
 
@@ -28,36 +33,42 @@ _UNICODE = {
     "\u2248": "\\approx ", "\u2208": "\\in ", "\u00bd": "\\frac{1}{2}", "\u2153": "\\frac{1}{3}",
     "\u2154": "\\frac{2}{3}", "\u00bc": "\\frac{1}{4}", "\u00be": "\\frac{3}{4}", "\u221e": "\\infty ", "\u2264": "\\le ", "\u2265": "\\ge ", "\u2260": "\\ne ", "\u221a": "\\sqrt",
     "\u00b7": "\\cdot ", "\u2009": " ", "\u202f": " ", "\u00a0": " ", "\u2205": "\\varnothing ",
-    "\u222a": "\\cup ", "\u00b0": "^\\circ", "\u00b2": "^2", "\u00b3": "^3",
-    "\u20ac": "", "\u00a3": "", "\u00a5": "",  # currency signs, like "\\$", are not part of the value
+    "\u222a": "\\cup ", "\u00b0": "^\\circ", "\u00ba": "^\\circ", "\u02da": "^\\circ", "\u2044": "/",
+    # currency signs, like "\\$", are not part of the value
+    "\u20ac": "", "\u00a3": "", "\u00a5": "", "\u20b9": "", "\u5143": "",
 }
+# Fullwidth digits and punctuation (Chinese and Japanese outputs): ０-９ -> 0-9, ： -> :, 。 -> .
+FULLWIDTH = {**{c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}, 0x3002: ".", 0x3001: ","}
 _UNICODE_RE = re.compile("|".join(map(re.escape, _UNICODE)))
 _SPACING_RE = re.compile(r"(?<!\\)\\[,;:!> ]|\\q?quad\b|\\(?:displaystyle|textstyle|limits)\b|~")
+_VERT_RE = re.compile(r"\\[lr]?[vV]ert(?![A-Za-z])")  # \lvert -3 \rvert is |-3|
+_LG_RE = re.compile(r"\\lg(?![A-Za-z])")  # lg is the base-10 logarithm (the Chinese and ISO 80000 convention)
+_MARKDOWN_RE = re.compile(r"\*\*([^*]+)\*\*|__([^_]+)__|^`+|`+$")  # **391** inside an answer, `1024`
+_CURRENCY_CODE_RE = re.compile(r"^(?:Rs\.?|INR|USD|EUR|GBP|US\$)\s*(?=[-+.\d])")
 _TRAILING_SPACE_RE = re.compile(r"(?:\\[,;:! ]|\s)+$")
 _BRACE_WORDS_RE = re.compile(r"\\lbrace(?![A-Za-z])|\\rbrace(?![A-Za-z])")
 _SIZING_RE = re.compile(r"\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big)(?![a-zA-Z])\s*")
-_FRAC_ALIAS_RE = re.compile(r"\\[dtc]frac(?![a-zA-Z])")
+_FRAC_ALIAS_RE = re.compile(r"\\(?:[dtcs]|nice)frac(?![a-zA-Z])")
 _BINOM_ALIAS_RE = re.compile(r"\\[dt]binom(?![a-zA-Z])")
 _DEGREE_RE = re.compile(
-    r"\^\s*\{?\s*\\circ\s*\}?(?:\s*[CFK](?![A-Za-z]))?|\\degree\b|\^\s*\{\s*\\text\{\s*o\s*\}\s*\}|(?<=\d)\^\s*(?:o|\{\s*o\s*\})(?![A-Za-z])"
+    r"\^\s*\{?\s*\\circ\s*\}?(?:\s*[CFK](?![A-Za-z]))?|\\(?:text)?degree\b|\^\s*\{\s*\\text\{\s*o\s*\}\s*\}|(?<=\d)\^\s*(?:o|\{\s*o\s*\})(?![A-Za-z])"
 )
 _PERCENT_RE = re.compile(r"\\?%")
-_DOLLAR_RE = re.compile(r"\\\$|\$")
+_DOLLAR_RE = re.compile(r"\\\$|\$|\\(?:pounds|euro|yen|textsterling|texteuro|textyen|textdollar)(?![A-Za-z])")
 _THOUSANDS_RE = re.compile(r"(?<![\d.])([1-9]\d{0,2})((?:(?:(?:\{,\}|,\\!|\\,)\s?|,|\\ |\s)\d{3})+)(?![\d,])")
 _TEXT_CMD_RE = re.compile(
     r"\\(?:text|textbf|textit|textrm|textnormal|mbox|mathrm|mathbf|boldsymbol|bm|operatorname)\s*\{"
 )
 # Words separated by mandatory spaces: a nested "(word\s*)+" backtracks exponentially.
 _TRAILING_WORDS_RE = re.compile(
-    r"^(.*?[\d})\]])\s*([A-Za-z][A-Za-z.\-]*(?:/[A-Za-z]+)?(?:\^\d)?"
-    r"(?:\s+[A-Za-z][A-Za-z.\-]*(?:/[A-Za-z]+)?(?:\^\d)?)*)$"
+    r"^(.*?[\d})\]])\s*([A-Za-z][A-Za-z.\-]*(?:\s*/\s*[A-Za-z]+)?(?:\^\{?-?\d\}?)?"
+    r"(?:\s+[A-Za-z][A-Za-z.\-]*(?:\s*/\s*[A-Za-z]+)?(?:\^\{?-?\d\}?)?)*)$"
 )
 # 0.1\overline{6}, 0.\bar{3}, 0.\dot{3}: a repeating decimal, read as the fraction it is.
 _REPEATING_RE = re.compile(
     r"(?<![\d.])(\d*)\.(\d*)\s*\\(?:overline|bar)\s*\{\s*(\d+)\s*\}|(?<![\d.])(\d*)\.(\d*)\s*\\(?:dot|bar)\s*\{?\s*(\d)\s*\}?"
 )
-_BOLD_RE = re.compile(r"^\*\*(.+)\*\*$", re.DOTALL)
-_SET_BUILDER_RE = re.compile(r"\\\{\s*[a-z]\s*(?:\\mid|\||:)\s*([^{}]*[a-z][^{}]*)\\\}")
+_SET_BUILDER_RE = re.compile(r"\\\{\s*[a-z]\s*(?:\\in\s*\\mathbb\{R\}\s*)?(?:\\mid|\||:)\s*([^{}]*[a-z][^{}]*)\\\}")
 _ALL_REALS_RE = re.compile(r"(?:all |the set of (?:all )?)?real numbers|all reals", re.IGNORECASE)
 _APPROX_WORDS_RE = re.compile(r"^(?:about|approximately|approx\.?|around|roughly|nearly)\s+(?=[-+.\d\\$])", re.IGNORECASE)
 _TRIG_RE = re.compile(r"\\(?:arc)?(?:sin|cos|tan|cot|sec|csc)(?![A-Za-z])")
@@ -161,7 +172,7 @@ def _strip_trailing_words(s: str) -> tuple[str, list[str]]:
     m = _TRAILING_WORDS_RE.match(s)
     if not m:
         return s, []
-    words = m.group(2).split()
+    words = re.sub(r"\s*/\s*", "/", m.group(2)).split()  # km / h is one unit
     if words in (["h"], ["s"], ["m"], ["g"], ["L"]) and re.search(r"\d$", m.group(1)):
         return m.group(1), words  # 3h, 5 m, 20 g: a one-letter unit after a bare number
     if any(part.lower().strip(".") in _NOT_UNITS or len(w) < 2 for w in words for part in w.split("/")):
@@ -203,8 +214,10 @@ def _thousands(s: str) -> str:
     return _THOUSANDS_RE.sub(_join_thousands, s)
 
 
+@lru_cache(maxsize=8192)
 def normalize_answer(raw: str) -> Normalized:
-    """Normalise an extracted answer string.
+    """Normalise an extracted answer string (cached: a group's samples share their gold and often
+    their answer).
 
     Args:
         raw: The answer as extracted from a completion or a dataset column.
@@ -216,15 +229,16 @@ def normalize_answer(raw: str) -> Normalized:
         >>> normalize_answer(r"$\\dfrac{1}{2}\\,\\text{cm}.$")
         Normalized(text='\\\\frac{1}{2}', units='cm', percent=False, degrees=False)
     """
-    s = _UNICODE_RE.sub(lambda m: _UNICODE[m.group(0)], raw)
-    s = _BOLD_RE.sub(r"\1", s.strip())  # **12**
-    s = _unwrap_math_delimiters(s)
+    s = _MARKDOWN_RE.sub(lambda m: m.group(1) or m.group(2) or "", raw.translate(FULLWIDTH).strip())
+    s = rewrite_notation(_unwrap_math_delimiters(s))
+    s = align_last_row(_UNICODE_RE.sub(lambda m: _UNICODE[m.group(0)], s))
     s = _TRAILING_SPACE_RE.sub("", s)  # "12 \\, " before the "," of "\\," is taken for punctuation
     s = s.rstrip(" .,;:")  # keep "!": 5! is a factorial
     s = _unwrap_math_delimiters(s)
     s = _FRAC_ALIAS_RE.sub(r"\\frac", s)
     s = _BINOM_ALIAS_RE.sub(r"\\binom", s)
     s = _SIZING_RE.sub("", s)
+    s = _VERT_RE.sub("|", _LG_RE.sub(r"\\log_{10}", s))
     s = _BRACE_WORDS_RE.sub(lambda m: "\\{" if m.group(0) == "\\lbrace" else "\\}", s)
     s = _RELATION_RE.sub(lambda m: _RELATIONS[m.group(0)] + " ", s)
     s = _BASE_BRACES_RE.sub(r"\1_\2", s)  # 204_{5} -> 204_5
@@ -240,9 +254,10 @@ def normalize_answer(raw: str) -> Normalized:
     percent = bool(_PERCENT_RE.search(s))
     s = _PERCENT_RE.sub("", s)
     s = _DOLLAR_RE.sub("", s)
-    s = re.sub(r"\s+", " ", s).strip().rstrip(" .,;:")
+    s = _CURRENCY_CODE_RE.sub("", re.sub(r"\s+", " ", s).strip().rstrip(" .,;:"))
     s = re.sub(r"^(?:=|\\approx)\s*", "", s)
     s = _APPROX_WORDS_RE.sub("", s)
+    s = spelled_number(s) or s
     s, words = _strip_trailing_words(s)
     units.extend(words)
     s = s.strip().rstrip(" .,;:")

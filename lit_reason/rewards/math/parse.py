@@ -37,7 +37,6 @@ from lit_reason.rewards.math.nodes import (
 __all__ = ["Seq", "Rel", "SetUnion", "PM", "parse_math", "ParseError"]
 
 
-
 class _Parser:
     """Recursive descent over a token list; one instance parses one answer."""
 
@@ -82,11 +81,10 @@ class _Parser:
         return items
 
     def parse_union(self):
-        parts = [self.parse_relation()]
-        while self.at("cmd", "cup"):
-            self.take()
-            parts.append(self.parse_relation())
-        return parts[0] if len(parts) == 1 else SetUnion(tuple(parts))
+        parts, minus = [self.parse_relation()], []
+        while self.at("cmd", "cup") or self.at("cmd", "setminus"):
+            (parts if self.take().text == "cup" else minus).append(self.parse_relation())
+        return parts[0] if len(parts) == 1 and not minus else SetUnion(tuple(parts), tuple(minus))
 
     def parse_relation(self):
         terms, ops = [self.parse_expr()], []
@@ -140,7 +138,7 @@ class _Parser:
             return t.text not in ("or", "and")
         if t.kind == "cmd":
             return t.text not in RELOPS and t.text not in MUL_CMDS and t.text not in (
-                "div", "pm", "mp", "cup", "in", "right", "rfloor", "rceil")
+                "div", "pm", "mp", "cup", "setminus", "in", "right", "rfloor", "rceil")
         if t.kind == "op":
             return t.text in ("(", "[", "{", "\\{") or (t.text == "|" and self.abs_depth == 0)
         return False

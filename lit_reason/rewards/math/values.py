@@ -231,8 +231,10 @@ def _to_set(v):
     if isinstance(v, Rel):
         return _rel_set(v)
     if isinstance(v, SetUnion):
-        parts = [_to_set(x) for x in v.parts]
-        return None if any(p is None for p in parts) else sympy.Union(*parts)
+        parts, minus = [_to_set(x) for x in v.parts], [_to_set(x) for x in v.minus]
+        if any(p is None for p in parts + minus):
+            return None
+        return sympy.Complement(sympy.Union(*parts), sympy.Union(*minus)) if minus else sympy.Union(*parts)
     return None
 
 

@@ -127,6 +127,48 @@ PAIRS = {
     "set_builder": [(r"\{x \mid x > 2\}", r"(2, \infty)", True), (r"\{x : x \le 1\}", r"x \le 1", True),
                     (r"\{x \mid x > 2\}", r"[2, \infty)", False)],
     "large_integers_exact": [("1000001", "1000000", False), ("12345678", "12345679", False), ("100000000", "1e8", True)],
+    # probe 9 (issue 17)
+    "percent_on_both_sides": [("0.5\\%", "50\\%", False), ("50\\%", "50\\%", True), ("0.5\\%", "0.5", True), ("50\\%", "0.5", True)],
+    "siunitx_and_compound_units": [
+        (r"\SI{5}{\centi\meter}", "5", True), (r"\num{3.2e4}", "32000", True), (r"\num{12345}", "12354", False),
+        (r"60 \mathrm{~km} / \mathrm{h}", "60", True), (r"45\,\mathrm{km\,h^{-1}}", "45", True), (r"2.5 \mathrm{~kg}", "25", False),
+    ],
+    "currencies_and_scale_words": [
+        (r"\pounds 20", "20", True), (r"\text{\euro}30", "30", True), (r"\text{Rs. } 450", "450", True), ("\u20b9450", "450", True),
+        ("20\u5143", "20", True), (r"\$1.5 \text{ million}", "1500000", True), (r"\$1.5 \text{ million}", "1500", False),
+    ],
+    "degree_spellings": [("45\\textdegree", "45^\\circ", True), ("45\u00ba", "45", True), ("46\\degree", "45", False)],
+    "times_of_day": [
+        ("3:45 PM", r"3:45 \text{ p.m.}", True), ("15:45", "3:45 PM", True), (r"\text{9:30 a.m.}", "9:30", True),
+        ("9:30 PM", r"9:30 \text{ a.m.}", False), ("12:30 PM", "12:30", True),
+    ],
+    "number_words": [
+        (r"\text{seven}", "7", True), ("twenty-four", "24", True), ("twenty-four", "42", False), ("negative seven", "7", False),
+        ("three quarters", "0.75", True), ("one million", "10^6", True),
+    ],
+    "other_fraction_and_repeat_spellings": [
+        (r"\nicefrac{3}{4}", "0.75", True), (r"\sfrac{3}{4}", r"\frac34", True), (r"{3 \over 4}", r"\frac34", True),
+        ("3\u20444", r"\frac34", True), ("0.(3)", r"\frac13", True), ("0.(3)", "0.3", False), ("0.(3)", r"\frac{3}{10}", False),
+        (r"1.\overline{9}", "2", True), ("0.333...", r"\frac13", True),
+    ],
+    "powers_groupings_bars_logs": [
+        ("6.02 \u00d7 10\u00b2\u00b3", r"6.02\times10^{23}", True), ("10\u207b\u00b3", "0.001", True), ("1,00,000", "100000", True),
+        ("1'000'000", "1000000", True), ("1.5 x 10^3", "1500", True), (r"\lvert -3 \rvert", "3", True), (r"\vert -3 \vert", "-3", False),
+        (r"\lg 100", "2", True), (r"\lg 100", "10", False), ("\uff11\uff12", "12", True),
+    ],
+    "points_sets_and_choices": [
+        ("A(1, 2)", "(1,2)", True), ("A(1, 2)", "(2,1)", False), (r"\mathbb{R} \setminus \{0\}", r"(-\infty,0)\cup(0,\infty)", True),
+        (r"\mathbb{R} \setminus \{0\}", r"(0,\infty)", False), ("]2, 5[", "(2,5)", True), (r"\{x \in \mathbb{R} : x > 2\}", r"(2,\infty)", True),
+        (r"\textbf{(c)}", "C", True), ("(c)", "D", False), ("(1011)_2", "1011_2", True), ("2 and 1/3", r"\frac73", True),
+    ],
+    "verdict_with_reason": [
+        (r"\text{Yes, it is possible.}", r"\text{Yes}", True), (r"\text{No, it is not possible.}", r"\text{Yes}", False),
+        ("Yesterday", "Yes", False),
+    ],
+    "derivation_last_row": [
+        (r"\begin{align*} 3x + 5 &= 20 \\ x &= 5 \end{align*}", "5", True), (r"17 \times 23 = **391**", "391", True),
+        (r"\begin{align*} 3x + 5 &= 20 \\ x &= 5 \end{align*}", "20", False),
+    ],
 }
 
 

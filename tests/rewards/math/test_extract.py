@@ -100,3 +100,31 @@ def test_answer_section():
     assert answer_section("<think>a</think>b") == "b"
     assert answer_section("<think>a</think>  ") == "<think>a</think>  "
     assert answer_section("plain") == "plain"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # markers of probe 9 (issue 17): bold and LaTeX-bold labels, "Ans:", "Result:", ∴, Chinese
+        (r"\textbf{Answer:} $- 5$", "- 5"),  # the "}" closing \textbf is not part of the answer
+        ("**Answer**: 3pi/2", "3pi/2"),
+        ("Ans: seven", "seven"),
+        ("Result: `1024`", "1024"),
+        ("2x = 24 \u2234 x = 12", "x = 12"),
+        (r"$\therefore$ $\num{3.2e4}$", r"\num{3.2e4}"),
+        ("答案：１２", "12"),  # fullwidth colon and digits
+        ("答：长方形的面积是 32 平方厘米。", "32"),  # a Chinese sentence is read inside
+        ("小明剩下7个苹果。答：7", "7"),
+        # "X is the answer."
+        (r"$\pounds 20$ is the answer.", r"$\pounds 20$"),  # raw; normalisation unwraps the span
+        ("negative seven is the answer.", "negative seven"),
+        ("Thus,\n$$\n0.(3)\n$$\nwhich is the answer.", "0.(3)"),  # "which" points back
+        ("12 or 13 is the answer.", "12 or 13"),  # kept whole, so the hedge is seen
+        # clause ends: an ellipsis is not a full stop; a prose parenthesis ends the answer
+        ("**Answer**: 0.333...", "0.333..."),
+        ("Result: 0.75 (i.e. 3/4)", "0.75"),
+        ("Ans: 12 (or 13 if the endpoint counts)", "12 (or 13 if the endpoint counts)"),
+    ],
+)
+def test_probe9_markers(text, expected):
+    assert extract_answer(text) == expected

@@ -43,6 +43,7 @@ def test_unmarked_answer(text, expected):
         (r"The solutions are $x = 1$ and $x = 2$.", ["x = 1", "x = 2"]),
         (r"So $5$, $6$", ["5", "6"]),
         (r"Then $a = 2$ and $b = 3$.", ["b = 3"]),  # two names: the last one is asked for
+        (r"So $x=1$ and $x\ge2$.", ["x=1", r"x\ge2"]),  # one variable, an equation and a relation: one answer
         (r"We use $n$ steps. Hence $7$.", ["7"]),
     ],
 )
@@ -99,3 +100,25 @@ CATEGORIES = {
 def test_math_accuracy_by_category(completion, gold, reward):
     # Called exactly as a GRPO run calls it: completions and the answer= column.
     assert math_accuracy(["q"], [completion], answer=[gold]) == [reward]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # probe 9 (issue 17): a remark paragraph after the answer, a condition after the value
+        ("So there are 6 ways.\n\nNote: 3! = 6 as expected, and with 4 people it would be 24.", "6"),
+        ("x = 5\n\nCheck: 2(5) + 3 = 13.", "x = 5"),
+        (r"The maximum value is $8$, attained at $x = 2$.", "8"),
+        (r"The minimum is $-1$ when $t = 0$.", "-1"),
+        (r"So $x$ lies in $[-1, 3)$.", "[-1, 3)"),  # no condition word: the last span answers
+        # numbers: a time of day, {,} grouping, an en-dash minus, Chinese around the digits
+        ("The train arrives at 4:30 PM.", "4:30 PM"),
+        (r"The total revenue is \$12{,}500.", "12{,}500"),
+        ("The change in height is \u20134 m.", "\u20134"),
+        ("小明剩下7个。", "7"),
+        ("北京", "北京"),  # a word answer in Chinese is bare
+        ("The area is 10\u00b2 square units.", None),  # 10 is the base of a power, not the answer
+    ],
+)
+def test_probe9_unmarked(text, expected):
+    assert unmarked_answers(text) == ([] if expected is None else [expected])
