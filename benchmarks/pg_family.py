@@ -4,6 +4,7 @@
     python benchmarks/pg_family.py --methods ppo --max-steps 50
     python benchmarks/pg_family.py --set variants         # DAPO, GSPO, CISPO, GMPO, Clip-Cov, KL-Cov, ...
     python benchmarks/pg_family.py --set variants --methods grpo_2mb dapo --rollouts 50
+    python benchmarks/pg_family.py --set frameworks --methods grpo arre crel --seed 1   # report sec 7
 
 Each method runs its ``configs/<method>/quickstart.yaml`` through the CLI (the same as ``lit-reason fit``),
 then validates on the 128 held-out problems. Prints one table row per method: greedy and sampled accuracy
@@ -19,7 +20,8 @@ row. ``--rollouts`` scales that budget (it sets ``max_steps`` to two per rollout
 ``robust``: greedy accuracy on one perturbed variant of each held-out problem (ARRE's ``ArithmeticPerturber``
 at strength 2: two of number renaming, operand order, rephrasing and distractor clauses), and
 ``counterfactual``: greedy accuracy on one counterfactual variant of each (CREL's ``Intervention``, do(X=x)
-on an operand), both measured on the method's exported weights. ``--seed`` reruns with another seed.
+on an operand), both measured on the method's exported weights. ``--seed`` sets ``seed_everything`` and the
+module's ``seed`` of every method (the SFT start and the data split stay the configs').
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ VARIANTS = {
                             "reinforce_pp", "reinforce_pp_baseline", "remax")},
 }
 # name -> (config folder, extra CLI arguments); each exports its weights to runs/quickstart/<folder>
-FRAMEWORKS = {m: (m, ()) for m in ("grpo", "arre", "crel")}
+FRAMEWORKS = {m: (m, ()) for m in ("grpo", "ahro", "mgrcr", "arre", "crel")}
 SETS = {"family": FAMILY, "variants": VARIANTS, "frameworks": FRAMEWORKS}
 # Held-out problems varied by a framework's transform (VariantPromptDataModule(val_transformed=True)).
 HELD_OUT_VARIANTS = {
@@ -72,8 +74,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--methods", nargs="+", help="a subset of the set's methods, in this order")
     parser.add_argument("--max-steps", type=int, help="override trainer.max_steps of every method")
     parser.add_argument("--rollouts", type=int, help="variants: rollouts per method (max_steps = 2 x this)")
-    parser.add_argument("--seed", type=int, help="seed of the methods' runs (seed_everything and the module's "
-                        "seed; the data split stays the configs')")
+    parser.add_argument("--seed", type=int, help="seed_everything and model seed of every method (default: the configs')")
     args = parser.parse_args(argv)
     methods = SETS[args.set]
     chosen = args.methods or list(methods)
@@ -92,7 +93,6 @@ def main(argv: list[str] | None = None) -> None:
     if sft is None:  # validate the existing SFT weights with the GRPO config's data and zero steps
         sft = run_stage(os.path.join(configs, "grpo", "quickstart.yaml"), "--trainer.max_steps", "0",
                         "--trainer.callbacks", "[]")
-    seed_args = ["--seed_everything", str(args.seed), "--model.init_args.seed", str(args.seed)] if args.seed is not None else []
     frameworks = args.set == "frameworks"
     grpo_config = os.path.join(configs, "grpo", "quickstart.yaml")
     if frameworks:
@@ -100,7 +100,9 @@ def main(argv: list[str] | None = None) -> None:
     rows.append(("SFT start", sft, time.perf_counter() - t0))
     for name in chosen:
         folder, extra = methods[name]
-        overrides = [*extra, *(["--trainer.max_steps", str(steps)] if steps else []), *seed_args]
+        overrides = [*extra, *(["--trainer.max_steps", str(steps)] if steps else [])]
+        if args.seed is not None:
+            overrides += ["--seed_everything", str(args.seed), "--model.init_args.seed", str(args.seed)]
         if name == "grpo_2mb":
             overrides += ["--trainer.logger.init_args.name", "grpo_2mb", "--trainer.callbacks", "[]"]
         t = time.perf_counter()
