@@ -7,6 +7,7 @@ causal LM; ``Policy("dir/model.gguf")`` de-quantises a GGUF file (needs ``gguf``
 from __future__ import annotations
 
 import copy
+import dataclasses
 import os
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -86,6 +87,13 @@ class Policy(nn.Module):
         offload_dir: str | None = None,
     ) -> None:
         super().__init__()
+        # What the weights' shapes and meaning depend on, saved in a checkpoint (algorithms/checkpointing.py)
+        # so that a resume can refuse a policy built otherwise; memory options may change between runs.
+        self.built_from: dict[str, Any] = {
+            "model": model, "tokenizer": tokenizer, "dtype": dtype, "bitlinear": bitlinear,
+            "tiny": dataclasses.asdict(tiny) if tiny is not None else None,
+            "lora": dataclasses.asdict(lora) if lora is not None else None,
+        }
         if dtype not in _DTYPES:
             raise ValueError(f"Policy.dtype must be one of {sorted(_DTYPES)}, got {dtype!r}")
         if logprob_chunk is not None and logprob_chunk < 1:  # 0 or less gave NaN log-probs at every step
