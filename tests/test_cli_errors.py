@@ -131,6 +131,8 @@ def case_runs(tmp_path_factory):
         return {c: r.result() for c, r in runs.items()}
 
 
+# The first case pays for the fixture: ~40 processes, ~2 min on 2 idle cores, over 10 on a loaded machine.
+@pytest.mark.timeout(1800)
 @pytest.mark.parametrize("case", [*CASES, *EVALUATE])
 def test_option_error_is_one_line(case, case_runs):
     line = one_line_error(case_runs[case])
@@ -159,3 +161,13 @@ def test_help_imports_no_lightning(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "fit" in out.stdout and "validate" in out.stdout and "plot" in out.stdout and "pipeline" in out.stdout
+
+
+def test_error_when_fitting_starts_is_one_line(tmp_path):
+    # the cosine schedule is built in configure_optimizers, after the trainer has logged its devices
+    out = lit_reason("fit", "--config", GRPO, TINY, "--model.init_args.optimizer.schedule=cosine",
+                     "--trainer.max_steps=-1", "--trainer.max_epochs=1", cwd=tmp_path)
+    assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr[-3000:]
+    assert [ln for ln in out.stderr.splitlines() if ln.startswith("lit-reason")] == [
+        "lit-reason: error: model.init_args.optimizer.schedule: OptimizerSettings.schedule cosine needs total_steps, "
+        "or trainer.max_steps > warmup_steps (0) to take it from; got max_steps=-1"]

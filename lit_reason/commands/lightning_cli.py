@@ -13,6 +13,7 @@ from lightning.pytorch.callbacks import Callback, ModelCheckpoint, ProgressBar
 from lightning.pytorch.cli import LightningCLI
 from lightning.pytorch.utilities.model_helpers import is_overridden
 
+from lit_reason.algorithms.optim import ScheduleError
 from lit_reason.commands.errors import CLIError, from_instantiation_error, from_parse_error, show_tracebacks
 from lit_reason.commands.output import StepProgressBar, summary
 from lit_reason.commands.resume import policy_mismatch, resume_overrides
@@ -139,6 +140,10 @@ class LitReasonCLI(LightningCLI):
             if show_tracebacks():
                 raise
             raise CLIError("data", str(e)) from e
+        except ScheduleError as e:  # built in configure_optimizers, from trainer.max_steps
+            if show_tracebacks():
+                raise
+            raise CLIError("model.init_args.optimizer.schedule", str(e)) from e
         if self.trainer.is_global_zero:
             print(summary(self.trainer, subcommand))
 
