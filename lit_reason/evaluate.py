@@ -238,7 +238,7 @@ def run(
         score = get_reward(scorer) if scorer else None
     with option_errors("settings.search"):
         check_search(settings, score)
-    with option_errors("policy"):
+    with option_errors("policy", policy):
         sampler = HFSampler(Policy(policy))
     t0 = time.perf_counter()
     metrics = evaluate_rows(sampler, rows, verify, settings, scorer=score, progress_bar=progress_bar)

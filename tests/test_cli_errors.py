@@ -108,7 +108,10 @@ EVALUATE = {
     "evaluate nested settings": (["--settings.beam.beam_width=0", "--data=data/train.jsonl"],
                                  "settings.beam.beam_width: BeamSettings: beam_width must be >= 1, got 0"),
     "evaluate type": (["--settings.n=abc"], "settings.n: Expected a <class 'int'>"),
-    "evaluate missing policy": (["--policy=runs/nope", "--data=data/train.jsonl"], "policy: 'runs/nope' does not exist"),
+    "evaluate missing policy": (["--policy=runs/quickstart/sft", "--data=data/train.jsonl"],
+                                "policy: 'runs/quickstart/sft' does not exist"),
+    # 'runs/nope' has a hub id's form and runs/ is not here: the (offline) lookup's error, still one line
+    "evaluate hub lookup": (["--policy=runs/nope", "--data=data/train.jsonl"], "policy: 'runs/nope': We couldn't connect to"),
     "evaluate missing data": (["--data=data/trian"], "data: data/trian: no such file or directory (supported: "),
     "evaluate search without scorer": (["--settings.search=beam", "--data=data/train.jsonl"],
                                        "settings.search: evaluate: search='beam' needs a scorer"),

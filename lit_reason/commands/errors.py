@@ -96,21 +96,24 @@ def from_instantiation_error(exc: BaseException, config: Any) -> CLIError:
 
 
 @contextlib.contextmanager
-def option_errors(option: str) -> Iterator[None]:
-    """Re-raises a ``ValueError`` or ``FileNotFoundError`` of the block as a :class:`CLIError` of ``option``.
+def option_errors(option: str, value: Any = None) -> Iterator[None]:
+    """Re-raises a ``ValueError`` or ``OSError`` of the block as a :class:`CLIError` of ``option``.
 
     For commands that build their objects themselves (``lit-reason evaluate``): the step that failed names
-    the option. A leading ``Class.field: `` of the message is dropped, the option says it.
+    the option. A leading ``Class.field: `` of the message is dropped, the option says it; ``value`` is
+    prefixed where the message does not name it (transformers' hub errors name only the endpoint).
     """
     try:
         yield
     except CLIError:
         raise
-    except (ValueError, FileNotFoundError) as e:
+    except (ValueError, OSError) as e:  # OSError: a missing file, or transformers' failed hub lookup
         if show_tracebacks():
             raise
-        message = _first_sentence(str(e))
-        raise CLIError(option, re.sub(r"^[A-Z]\w*\.\w+: ", "", message)) from e
+        message = re.sub(r"^[A-Z]\w*\.\w+: ", "", _first_sentence(str(e)))
+        if value is not None and str(value) not in message:
+            message = f"{value!r}: {message}"
+        raise CLIError(option, message) from e
 
 
 def _named_options(config: Any, option: str, message: str) -> tuple[str, str]:
