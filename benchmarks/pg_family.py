@@ -4,7 +4,7 @@
     python benchmarks/pg_family.py --methods ppo --max-steps 50
     python benchmarks/pg_family.py --set variants         # DAPO, GSPO, CISPO, GMPO, Clip-Cov, KL-Cov, ...
     python benchmarks/pg_family.py --set variants --methods grpo_2mb dapo --rollouts 50
-    python benchmarks/pg_family.py --set frameworks --methods grpo ahro mgrcr --seed 1   # report sec 7
+    python benchmarks/pg_family.py --set frameworks --methods grpo arre crel --seed 1   # report sec 7
 
 Each method runs its ``configs/<method>/quickstart.yaml`` through the CLI (the same as ``lit-reason fit``),
 then validates on the 128 held-out problems. Prints one table row per method: greedy and sampled accuracy
@@ -15,9 +15,13 @@ samples, each split into two minibatches (so the objectives' ratios and clips ac
 the same SFT weights; ``grpo_2mb`` is GRPO's quickstart config with the same two minibatches, the baseline
 row. ``--rollouts`` scales that budget (it sets ``max_steps`` to two per rollout).
 
-``--set frameworks`` runs the report's sec 7 frameworks against plain GRPO, each its quickstart config (the
-same SFT start and budget as GRPO's). ``--seed`` sets ``seed_everything`` and the module's ``seed`` of every
-method (the SFT start stays the same).
+``--set frameworks`` compares the report's sec 7 frameworks with plain GRPO, each from its
+``configs/<name>/quickstart.yaml`` (GRPO's budget: 200 rollouts of 128 samples). Its table adds
+``robust``: greedy accuracy on one perturbed variant of each held-out problem (ARRE's ``ArithmeticPerturber``
+at strength 2: two of number renaming, operand order, rephrasing and distractor clauses), and
+``counterfactual``: greedy accuracy on one counterfactual variant of each (CREL's ``Intervention``, do(X=x)
+on an operand), both measured on the method's exported weights. ``--seed`` sets ``seed_everything`` and the
+module's ``seed`` of every method (the SFT start and the data split stay the configs').
 """
 
 from __future__ import annotations
@@ -39,9 +43,29 @@ VARIANTS = {
     **{m: (m, ()) for m in ("dapo", "gspo", "cispo", "gmpo", "clip_cov", "kl_cov", "adaptive_entropy",
                             "reinforce_pp", "reinforce_pp_baseline", "remax")},
 }
-# report sec 7: each framework's quickstart config has GRPO's quickstart budget and SFT start
-FRAMEWORKS = {m: (m, ()) for m in ("grpo", "ahro", "mgrcr")}
+# name -> (config folder, extra CLI arguments); each exports its weights to runs/quickstart/<folder>
+FRAMEWORKS = {m: (m, ()) for m in ("grpo", "ahro", "mgrcr", "arre", "crel")}
 SETS = {"family": FAMILY, "variants": VARIANTS, "frameworks": FRAMEWORKS}
+# Held-out problems varied by a framework's transform (VariantPromptDataModule(val_transformed=True)).
+HELD_OUT_VARIANTS = {
+    "robust": ("lit_reason.frameworks.arre.ArithmeticPerturber", ("--data.init_args.transform.init_args.strength",
+                                                                 "2.0")),
+    "counterfactual": ("lit_reason.frameworks.crel.Intervention", ()),
+}
+
+
+def held_out_variants(config: str, weights: str) -> dict[str, float]:
+    """Greedy accuracy of ``weights`` on each of :data:`HELD_OUT_VARIANTS` (no training: ``max_steps 0``)."""
+    out = {}
+    for name, (transform, extra) in HELD_OUT_VARIANTS.items():
+        metrics = run_stage(config, "--trainer.max_steps", "0", "--trainer.callbacks", "[]",
+                            "--trainer.logger.init_args.name", f"heldout_{name}",  # logs under runs/, not here
+                            "--model.init_args.policy.init_args.model", weights,
+                            "--data", "lit_reason.datamodules.variants.VariantPromptDataModule",
+                            "--data.init_args.transform", transform, *extra,
+                            "--data.init_args.val_transformed", "true")
+        out[f"val/{name}"] = metrics["val/accuracy"]
+    return out
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -69,6 +93,10 @@ def main(argv: list[str] | None = None) -> None:
     if sft is None:  # validate the existing SFT weights with the GRPO config's data and zero steps
         sft = run_stage(os.path.join(configs, "grpo", "quickstart.yaml"), "--trainer.max_steps", "0",
                         "--trainer.callbacks", "[]")
+    frameworks = args.set == "frameworks"
+    grpo_config = os.path.join(configs, "grpo", "quickstart.yaml")
+    if frameworks:
+        sft.update(held_out_variants(grpo_config, sft_dir))
     rows.append(("SFT start", sft, time.perf_counter() - t0))
     for name in chosen:
         folder, extra = methods[name]
@@ -78,13 +106,17 @@ def main(argv: list[str] | None = None) -> None:
         if name == "grpo_2mb":
             overrides += ["--trainer.logger.init_args.name", "grpo_2mb", "--trainer.callbacks", "[]"]
         t = time.perf_counter()
-        rows.append((name, run_stage(os.path.join(configs, folder, "quickstart.yaml"), *overrides),
-                     time.perf_counter() - t))
-        print(f"pg_family: {_row(*rows[-1], sft['val/accuracy'])}", flush=True)  # progress, row by row
-    print("\n| method | val/accuracy (greedy) | gain | val/accuracy_sampled | minutes |")
-    print("|---|---|---|---|---|")
+        metrics = run_stage(os.path.join(configs, folder, "quickstart.yaml"), *overrides)
+        seconds = time.perf_counter() - t  # training and the clean validation only
+        if frameworks:
+            metrics.update(held_out_variants(grpo_config, os.path.join("runs", "quickstart", folder)))
+        rows.append((name, metrics, seconds))
+        print(f"pg_family: {_row(*rows[-1], sft['val/accuracy'], frameworks)}", flush=True)  # progress, row by row
+    extra_cols = " robust | counterfactual |" if frameworks else ""
+    print(f"\n| method | val/accuracy (greedy) | gain | val/accuracy_sampled |{extra_cols} minutes |")
+    print("|---|---|---|---|" + "---|" * (2 if frameworks else 0) + "---|")
     for row in rows:
-        print(_row(*row, sft["val/accuracy"]))
+        print(_row(*row, sft["val/accuracy"], frameworks))
 
 
 def run_stage(config: str, *overrides: str) -> dict[str, float]:
@@ -92,9 +124,10 @@ def run_stage(config: str, *overrides: str) -> dict[str, float]:
     return _fit_and_validate(["--config", config, *overrides], None)
 
 
-def _row(name: str, m: dict[str, float], seconds: float, base: float) -> str:
+def _row(name: str, m: dict[str, float], seconds: float, base: float, frameworks: bool = False) -> str:
+    extra = f" {m['val/robust']:.3f} | {m['val/counterfactual']:.3f} |" if frameworks else ""
     return (f"| {name} | {m['val/accuracy']:.3f} | {m['val/accuracy'] - base:+.3f} | "
-            f"{m['val/accuracy_sampled']:.3f} | {seconds / 60:.1f} |")
+            f"{m['val/accuracy_sampled']:.3f} |{extra} {seconds / 60:.1f} |")
 
 
 if __name__ == "__main__":

@@ -119,6 +119,12 @@ def _verify(verifier: RewardFn, tally: _Tally, prompts: list[str], completions: 
     return torch.tensor([1.0 if s is not None and s >= 1.0 else 0.0 for s in scores])
 
 
+def check_search(settings: EvalSettings, scorer: RewardFn | None) -> None:
+    """A ``search`` needs a ``scorer`` (its value function)."""
+    if settings.search and scorer is None:
+        raise ValueError(f"evaluate: search={settings.search!r} needs a scorer (an ORM/PRM directory or a reward)")
+
+
 @torch.no_grad()
 def evaluate_rows(
     sampler: HFSampler,
@@ -134,8 +140,7 @@ def evaluate_rows(
     Raises:
         ValueError: ``search`` without a ``scorer``.
     """
-    if settings.search and scorer is None:
-        raise ValueError(f"evaluate: search={settings.search!r} needs a scorer (an ORM/PRM directory or a reward)")
+    check_search(settings, scorer)
     gen, tally = torch.Generator().manual_seed(settings.seed), _Tally()
     ks = sorted({*settings.pass_k, settings.n}) if settings.n else []
     greedy = SamplingParams(temperature=0.0, n=1, max_new_tokens=settings.max_new_tokens)
@@ -219,14 +224,24 @@ def run(
         out: Where the JSON report is written.
         progress_bar: Show a tqdm bar.
     """
+    from lit_reason.commands.errors import option_errors
     from lit_reason.policy import Policy
     from lit_reason.rewards.registry import get_reward
 
     settings = settings or EvalSettings()
-    rows = load_rows(data, synthetic, size, settings.seed)[:limit]
+    # every input is checked, each error naming its option, before the model loads
+    with option_errors("data"):
+        rows = load_rows(data, synthetic, size, settings.seed)[:limit]
+    with option_errors("verifier"):
+        verify = get_reward(verifier)
+    with option_errors("scorer"):
+        score = get_reward(scorer) if scorer else None
+    with option_errors("settings.search"):
+        check_search(settings, score)
+    with option_errors("policy", policy):
+        sampler = HFSampler(Policy(policy))
     t0 = time.perf_counter()
-    metrics = evaluate_rows(HFSampler(Policy(policy)), rows, get_reward(verifier), settings,
-                            scorer=get_reward(scorer) if scorer else None, progress_bar=progress_bar)
+    metrics = evaluate_rows(sampler, rows, verify, settings, scorer=score, progress_bar=progress_bar)
     report = {"policy": policy, "data": data or "synthetic", "prompts": len(rows), "verifier": verifier,
               "scorer": scorer, "n": settings.n, "search": settings.search, "metrics": metrics,
               "seconds": round(time.perf_counter() - t0, 2)}
@@ -240,15 +255,29 @@ def run(
 
 def main(argv: list[str] | None = None) -> None:
     """``lit-reason evaluate ...``: the arguments of :func:`run`, typed from its signature."""
-    from jsonargparse import ActionConfigFile, ArgumentParser
+    from jsonargparse import ActionConfigFile, ArgumentError, ArgumentParser
 
+    from lit_reason.commands.errors import from_instantiation_error, from_parse_error, show_tracebacks
+    from lit_reason.commands.preflight import check_config_files
     from lit_reason.datamodules.tasks.arithmetic import ArithmeticTask
 
-    parser = ArgumentParser(prog="lit-reason evaluate", description=__doc__.split("\n\n")[0])
+    parser = ArgumentParser(prog="lit-reason evaluate", description=__doc__.split("\n\n")[0], exit_on_error=False)
     parser.add_argument("--config", action=ActionConfigFile)
     parser.add_function_arguments(run, skip={"synthetic", "settings"})
     parser.add_class_arguments(ArithmeticTask, "synthetic", default=None)
     parser.add_class_arguments(EvalSettings, "settings")
-    cfg = parser.instantiate_classes(parser.parse_args(argv))
+    check_config_files(argv or [])
+    try:  # one-line errors naming the option, as `lit-reason fit` gives them
+        parsed = parser.parse_args(argv)
+    except ArgumentError as e:
+        if show_tracebacks():
+            raise
+        raise from_parse_error(str(e)) from None
+    try:
+        cfg = parser.instantiate_classes(parsed)
+    except ValueError as e:
+        if show_tracebacks():
+            raise
+        raise from_instantiation_error(e, parsed) from e
     cfg.pop("config", None)
     run(**{k: v for k, v in cfg.items() if k != "__path__"})

@@ -7,6 +7,7 @@ causal LM; ``Policy("dir/model.gguf")`` de-quantises a GGUF file (needs ``gguf``
 from __future__ import annotations
 
 import copy
+import dataclasses
 import os
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -86,8 +87,17 @@ class Policy(nn.Module):
         offload_dir: str | None = None,
     ) -> None:
         super().__init__()
+        # What the weights' shapes and meaning depend on, saved in a checkpoint (algorithms/checkpointing.py)
+        # so that a resume can refuse a policy built otherwise; memory options may change between runs.
+        self.built_from: dict[str, Any] = {
+            "model": model, "tokenizer": tokenizer, "dtype": dtype, "bitlinear": bitlinear,
+            "tiny": dataclasses.asdict(tiny) if tiny is not None else None,
+            "lora": dataclasses.asdict(lora) if lora is not None else None,
+        }
         if dtype not in _DTYPES:
             raise ValueError(f"Policy.dtype must be one of {sorted(_DTYPES)}, got {dtype!r}")
+        if logprob_chunk is not None and logprob_chunk < 1:  # 0 or less gave NaN log-probs at every step
+            raise ValueError(f"Policy.logprob_chunk must be >= 1 or null (sized to the vocabulary), got {logprob_chunk}")
         self.source = model
         self.tokenizer, self.model = _load(model, tokenizer, _DTYPES[dtype], tiny)
         if self.tokenizer.pad_token is None:
@@ -305,6 +315,8 @@ def _load(
     source: str, tokenizer: str | None, dtype: torch.dtype, tiny: TinyConfig | None
 ) -> tuple[PreTrainedTokenizerBase, nn.Module]:
     if source == "tiny":
+        if tokenizer is not None:  # the tiny model's vocabulary is its character tokenizer's: nothing else fits
+            raise ValueError(f"Policy.tokenizer is not used with model='tiny' (it has its own), got {tokenizer!r}")
         tok = char_tokenizer()
         return tok, tiny_llama(tok, tiny).to(dtype)
     if tiny is not None:
@@ -314,6 +326,9 @@ def _load(
             f"Policy.model: {source!r} does not exist (a local directory saved with save_pretrained, a .gguf "
             "file, a hub id 'owner/name' or 'tiny'); if an earlier stage writes it, run that stage first"
         )
+    if tokenizer is not None and missing_local(tokenizer):
+        raise FileNotFoundError(f"Policy.tokenizer: {tokenizer!r} does not exist (a local directory with the "
+                                "tokenizer's files, or a hub id 'owner/name')")
     kwargs: dict[str, Any] = {"dtype": dtype}
     path = source
     if source.endswith(".gguf"):

@@ -73,6 +73,17 @@ CASES = {
                                  "data.init_args.train_file, data.init_args.synthetic: PromptDataModule: give exactly "
                                  "one of train_file and synthetic (for your own data: train_file: FILE and synthetic: "
                                  "null)"),
+    # Classes nested in the module or in the trainer's callback list: the error names the option inside them.
+    "policy inside the module": ([GRPO, TINY, "--model.init_args.policy.init_args.bitlinear=b2"],
+                                 f"{M}policy.init_args.bitlinear: bitlinear variant must be one of ['1bit', 'a4.8', "),
+    "policy logprob_chunk": ([GRPO, TINY, "--model.init_args.policy.init_args.logprob_chunk=0"],
+                             f"{M}policy.init_args.logprob_chunk: Policy.logprob_chunk must be >= 1 or null"),
+    "tokenizer of the tiny model": ([GRPO, TINY, "--model.init_args.policy.init_args.tokenizer=gpt2"],
+                                    f"{M}policy.init_args.tokenizer, {M}policy.init_args.model: Policy.tokenizer is "
+                                    "not used with model='tiny'"),
+    "callback in the trainer's list": ([GRPO, TINY, "--trainer.callbacks+=lit_reason.callbacks.AdaptiveKLController",
+                                        "--trainer.callbacks.target=-1"],
+                                       "trainer.callbacks[2].init_args.target: AdaptiveKLController: target must be > 0"),
     # Silent no-ops: every group-relative advantage would be 0.
     "grpo n=1": ([GRPO, TINY, "--model.init_args.sampling.n=1"], f"{M}sampling.n: GRPO: sampling.n must be >= 2"),
     "grpo greedy": ([GRPO, TINY, "--model.init_args.sampling.temperature=0"],
@@ -92,6 +103,21 @@ CASES = {
 }
 
 
+# `lit-reason evaluate` builds its objects itself; the same one line, each before the model loads.
+EVALUATE = {
+    "evaluate nested settings": (["--settings.beam.beam_width=0", "--data=data/train.jsonl"],
+                                 "settings.beam.beam_width: BeamSettings: beam_width must be >= 1, got 0"),
+    "evaluate type": (["--settings.n=abc"], "settings.n: Expected a <class 'int'>"),
+    "evaluate missing policy": (["--policy=runs/quickstart/sft", "--data=data/train.jsonl"],
+                                "policy: 'runs/quickstart/sft' does not exist"),
+    # 'runs/nope' has a hub id's form and runs/ is not here: the (offline) lookup's error, still one line
+    "evaluate hub lookup": (["--policy=runs/nope", "--data=data/train.jsonl"], "policy: 'runs/nope': We couldn't connect to"),
+    "evaluate missing data": (["--data=data/trian"], "data: data/trian: no such file or directory (supported: "),
+    "evaluate search without scorer": (["--settings.search=beam", "--data=data/train.jsonl"],
+                                       "settings.search: evaluate: search='beam' needs a scorer"),
+}
+
+
 @pytest.fixture(scope="module")
 def case_runs(tmp_path_factory):
     """Every case's process, two at a time (the cost is the import of torch and Lightning, on 2 cores)."""
@@ -103,13 +129,17 @@ def case_runs(tmp_path_factory):
     with ThreadPoolExecutor(2) as pool:
         runs = {c: pool.submit(lit_reason, "fit", "--config", *args, cwd=cwd, env=offline)
                 for c, (args, _) in CASES.items()}
+        runs.update({c: pool.submit(lit_reason, "evaluate", *args, cwd=cwd, env=offline)
+                     for c, (args, _) in EVALUATE.items()})
         return {c: r.result() for c, r in runs.items()}
 
 
-@pytest.mark.parametrize("case", list(CASES))
+# The first case pays for the fixture: ~40 processes, ~2 min on 2 idle cores, over 10 on a loaded machine.
+@pytest.mark.timeout(1800)
+@pytest.mark.parametrize("case", [*CASES, *EVALUATE])
 def test_option_error_is_one_line(case, case_runs):
     line = one_line_error(case_runs[case])
-    assert line.startswith("lit-reason: error: " + CASES[case][1]), line
+    assert line.startswith("lit-reason: error: " + {**CASES, **EVALUATE}[case][1]), line
 
 
 def test_yaml_error_names_file_and_line(tmp_path):
@@ -134,3 +164,13 @@ def test_help_imports_no_lightning(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "fit" in out.stdout and "validate" in out.stdout and "plot" in out.stdout and "pipeline" in out.stdout
+
+
+def test_error_when_fitting_starts_is_one_line(tmp_path):
+    # the cosine schedule is built in configure_optimizers, after the trainer has logged its devices
+    out = lit_reason("fit", "--config", GRPO, TINY, "--model.init_args.optimizer.schedule=cosine",
+                     "--trainer.max_steps=-1", "--trainer.max_epochs=1", cwd=tmp_path)
+    assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr[-3000:]
+    assert [ln for ln in out.stderr.splitlines() if ln.startswith("lit-reason")] == [
+        "lit-reason: error: model.init_args.optimizer.schedule: OptimizerSettings.schedule cosine needs total_steps, "
+        "or trainer.max_steps > warmup_steps (0) to take it from; got max_steps=-1"]

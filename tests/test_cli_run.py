@@ -9,7 +9,9 @@ import os
 import re
 
 import pytest
+import torch
 
+from lit_reason.commands.resume import policy_mismatch
 from tests.test_cli_errors import GRPO, TINY, lit_reason, one_line_error
 
 PPO = os.path.join(os.path.dirname(GRPO), "..", "ppo", "quickstart.yaml")
@@ -43,14 +45,16 @@ def test_fit_ends_with_a_summary(run_dir):
 
 def test_resume_says_what_the_checkpoint_overrides(run_dir):
     cwd, _ = run_dir
+    # the config's rewards are not the checkpoint's (the fixture added my_rewards.brevity): said, not silently used
     out = lit_reason("fit", "--config", GRPO, TINY, "--trainer.max_steps=3", *QUIET, f"--ckpt_path={LAST}",
-                     "--model.init_args.rewards=[math_accuracy, my_rewards.brevity]",
                      "--model.init_args.optimizer.lr=0.5", "--trainer.enable_progress_bar=true", cwd=cwd)
     assert out.returncode == 0, out.stderr[-3000:]
     # The bar counts optimizer steps of the whole run (it read `Epoch 0/-2`, `v_num` and `200/59` on resume).
     assert re.search(r"step: +100%\|.*\| 3/3 ", out.stdout) and "v_num" not in out.stdout, out.stdout[-2000:]
     warning = [ln for ln in out.stderr.splitlines() if ln.startswith("lit-reason: warning: resuming from")]
-    assert len(warning) == 1 and "optimizer.lr: 0.5 -> 0.001" in warning[0], out.stderr[-3000:]
+    assert len(warning) == 1, out.stderr[-3000:]
+    assert "optimizer.lr: 0.5 -> 0.001" in warning[0], warning[0]
+    assert "rewards: ['math_accuracy'] -> ['math_accuracy', 'my_rewards.brevity']" in warning[0], warning[0]
     assert "lit-reason fit: done at step 3" in out.stdout
 
 
@@ -60,6 +64,37 @@ def test_resume_refuses_a_checkpoint_of_another_method(run_dir):
     assert "was written by lit_reason.algorithms.GRPO but the config trains lit_reason.algorithms.PPO" in line
     line = one_line_error(lit_reason("fit", "--config", GRPO, "--ckpt_path=runs/nope.ckpt", cwd=cwd))
     assert line == "lit-reason: error: ckpt_path: 'runs/nope.ckpt': no such checkpoint file"
+
+
+def test_resume_refuses_a_policy_built_otherwise(run_dir):
+    # the policy is not in the saved hyperparameters (a module): its weights would not fit a 64-wide tiny Llama
+    cwd, _ = run_dir
+    line = one_line_error(lit_reason("fit", "--config", GRPO, TINY, f"--ckpt_path={LAST}",
+                                     "--model.init_args.policy.init_args.tiny.hidden_size=64", cwd=cwd))
+    assert line.startswith(f"lit-reason: error: ckpt_path: {LAST} holds the weights of a policy built otherwise "
+                           "(policy.tiny: {'hidden_size': 64,"), line
+    assert line.endswith("None in the checkpoint); resume with the policy settings that wrote it"), line
+    # another starting model only moves the frozen reference: a warning (no process needed to check its text)
+    lines = policy_mismatch(str(cwd / LAST), {"init_args": {"model": "runs/quickstart/sft", "lora": None}})
+    assert lines == ["policy.model: the checkpoint's run started from 'tiny', the config's from "
+                     "'runs/quickstart/sft' (the weights are the checkpoint's; the frozen reference is rebuilt from "
+                     "'runs/quickstart/sft')"]
+
+
+def test_resume_refuses_settings_this_version_does_not_take(run_dir):
+    cwd, _ = run_dir
+    ckpt = torch.load(cwd / LAST, weights_only=True)
+    ckpt["hyper_parameters"]["removed_option"] = 1
+    torch.save(ckpt, cwd / "old.ckpt")
+    line = one_line_error(lit_reason("fit", "--config", GRPO, TINY, "--ckpt_path=old.ckpt", cwd=cwd))
+    assert line == ("lit-reason: error: ckpt_path: old.ckpt saved settings that lit_reason.algorithms.GRPO does not "
+                    "take here: removed_option (written by another version of it?)")
+    ckpt["hyper_parameters"].pop("removed_option")
+    ckpt["hyper_parameters"]["sampling"]["n"] = "eight"
+    torch.save(ckpt, cwd / "old.ckpt")
+    line = one_line_error(lit_reason("fit", "--config", GRPO, TINY, "--ckpt_path=old.ckpt", cwd=cwd))
+    assert line == ("lit-reason: error: ckpt_path: old.ckpt: its saved model settings do not parse here "
+                    "(model.init_args.sampling.n: Expected a <class 'int'> (got eight))")
 
 
 def test_validate_scores_the_exported_model(run_dir):
@@ -98,3 +133,15 @@ def test_quickstart_pipeline_runs_with_the_configs_own_checkpoint(tmp_path):
             f"ModelCheckpoint(dirpath={tmp_path}/run/grpo/checkpoints)") in replaced[0]
     assert (tmp_path / "run/grpo/checkpoints/last.ckpt").is_file()
     assert not (tmp_path / "runs/quickstart/checkpoints").exists()
+
+
+def test_a_second_run_replaces_the_checkpoint(run_dir):
+    # ModelCheckpoint's version counter wrote last-v1.ckpt beside the first run's last.ckpt, and the README's
+    # resume command then continued the first run.
+    cwd, _ = run_dir
+    before = (cwd / LAST).stat().st_mtime_ns
+    out = lit_reason("fit", "--config", GRPO, TINY, "--trainer.max_steps=2", *QUIET, cwd=cwd)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert f"checkpoint:  {cwd}/{LAST}" in out.stdout
+    assert (cwd / LAST).stat().st_mtime_ns > before
+    assert sorted(p.name for p in (cwd / LAST).parent.iterdir()) == ["last.ckpt"]

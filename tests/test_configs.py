@@ -45,3 +45,32 @@ def test_sft_quickstart_instantiates_with_cli(tmp_path):
     )
     assert type(cli.model).__name__ == "SFTModule"
     assert cli.datamodule.batch_size == 32
+
+
+def _checkpoints(node):
+    """Every ModelCheckpoint entry (``{"class_path": ..., "init_args": ...}``) anywhere in a parsed YAML tree."""
+    if isinstance(node, dict):
+        if str(node.get("class_path", "")).endswith("ModelCheckpoint"):
+            yield node
+        for value in node.values():
+            yield from _checkpoints(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _checkpoints(value)
+
+
+def test_a_config_checkpoint_is_replaced_by_its_next_run():
+    # ModelCheckpoint's version counter makes a second run write last-v1.ckpt beside last.ckpt, so the README's
+    # `--ckpt_path .../last.ckpt` would resume the first run, not the latest one.
+    import yaml
+
+    found = 0
+    for path in CONFIGS:
+        with open(path, encoding="utf-8") as f:
+            for ckpt in _checkpoints(yaml.safe_load(f)):
+                found += 1
+                args = ckpt.get("init_args") or {}
+                if args.get("save_last"):
+                    assert args.get("enable_version_counter") is False, f"{path}: ModelCheckpoint needs " \
+                        "enable_version_counter: false next to save_last: true"
+    assert found  # configs/grpo/quickstart.yaml has one

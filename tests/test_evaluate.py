@@ -6,8 +6,7 @@ from types import SimpleNamespace
 import pytest
 
 from lit_reason.cli import main
-from lit_reason.datamodules.files import DatasetFormatError
-from lit_reason.evaluate import EvalSettings, evaluate_rows
+from lit_reason.evaluate import EvalSettings, evaluate_rows, run
 
 # greedy completion, then the n = 4 samples of each prompt
 SCRIPT = {"A": ("\\boxed{1}", ["\\boxed{2}", "\\boxed{2}", "\\boxed{1}", "none"]),
@@ -66,5 +65,9 @@ def test_cli_writes_the_json_report(tmp_path, capsys):
                                       "reward_none_frac"}
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"prompt": "1+2="}\n')
-    with pytest.raises(DatasetFormatError, match="bad.jsonl, line 1: missing field 'answer'"):
+    with pytest.raises(SystemExit) as exit_:  # the command line's one line, before the model loads
         main(["evaluate", "--data", str(bad), "--progress_bar", "false"])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err == f"lit-reason: error: data: {bad}, line 1: missing field 'answer'\n"
+    with pytest.raises(ValueError, match="^data: .*bad.jsonl, line 1: missing field 'answer'"):  # Python callers
+        run(data=str(bad), progress_bar=False)

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from tests.stats import auc_z, gain_z
+from tests.stats import auc_z, gain_z, mean_z
 
 
 def test_gain_z_is_the_difference_over_its_binomial_standard_error():
@@ -24,3 +24,12 @@ def test_auc_z_uses_the_mann_whitney_null_variance():
     assert auc_z(0.5, 7, 9) == 0.0
     with pytest.raises(ValueError, match="n_pos=0"):
         auc_z(0.7, 0, 5)
+
+
+def test_mean_z_is_the_paired_t_statistic():
+    # [0.5, -0.1, 0.8, 0.4]: mean 0.4, deviations 0.1 -0.5 0.4 0: sd = sqrt(0.42 / 3) = 0.374166
+    assert mean_z([0.5, -0.1, 0.8, 0.4]) == pytest.approx(0.4 / (0.374166 / 2), rel=1e-5)
+    assert mean_z([-1.0, -2.0, -3.0]) == pytest.approx(-2 * math.sqrt(3))  # a loss counts negative
+    assert mean_z([0.2, 0.2]) == math.inf and mean_z([0.0, 0.0]) == 0.0
+    with pytest.raises(ValueError, match="needs >= 2 values, got 1"):
+        mean_z([1.0])

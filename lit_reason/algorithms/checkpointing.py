@@ -86,6 +86,8 @@ def save_run_state(module: Any, checkpoint: dict[str, Any]) -> None:
     """``on_save_checkpoint`` of every lit-reason module: plain hyperparameters and the run state."""
     plain_hyperparameters(checkpoint)
     checkpoint["lit_reason"] = RunState(module, module.checkpointed).state_dict()
+    # save_hyperparameters leaves the policy out (an nn.Module); how it was built is checked on resume
+    checkpoint["lit_reason_policy"] = dict(module.policy_built_from)
 
 
 def load_run_state(module: Any, checkpoint: dict[str, Any]) -> None:
@@ -106,6 +108,11 @@ class RunStateModule(L.LightningModule):
     def nonfinite_skips(self) -> int:
         """Non-finite losses skipped since the start of the run (``train/nonfinite_skipped``)."""
         return self.nonfinite.skips
+
+    @property
+    def policy_built_from(self) -> dict[str, Any]:
+        """How the trained policy was built (``Policy.built_from``), for a resume to compare with its config."""
+        return self.policy.built_from
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         save_run_state(self, checkpoint)

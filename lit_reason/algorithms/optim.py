@@ -14,6 +14,11 @@ from torch import nn
 SCHEDULES = ("constant", "cosine")
 
 
+class ScheduleError(ValueError):
+    """A schedule that cannot be built from the trainer's bounds, found when fitting starts (the command line
+    reports it as one line on ``optimizer.schedule``)."""
+
+
 @dataclass
 class OptimizerSettings:
     """AdamW and its learning-rate warmup.
@@ -64,7 +69,7 @@ class OptimizerSettings:
         settings = self
         if self.schedule == "cosine" and self.total_steps is None:
             if max_steps is None or max_steps <= self.warmup_steps:
-                raise ValueError(
+                raise ScheduleError(
                     "OptimizerSettings.schedule cosine needs total_steps, or trainer.max_steps > warmup_steps "
                     f"({self.warmup_steps}) to take it from; got max_steps={max_steps}"
                 )

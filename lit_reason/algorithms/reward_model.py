@@ -87,6 +87,7 @@ class RewardModelModule(RunStateModule):
         if prm not in PRM_KINDS:
             raise ValueError(f"RewardModelModule.prm must be one of {sorted(PRM_KINDS)}, got {prm!r}")
         self.save_hyperparameters(ignore=["policy"])
+        self._built_from = policy.built_from  # the policy lives inside self.model, not as self.policy
         self.fields, output = OBJECTIVES[objective]
         if objective == "step_bce":
             extra = {"beta": beta} if prm == "implicit" else {}
@@ -97,6 +98,10 @@ class RewardModelModule(RunStateModule):
         self.optimizer_settings = optimizer or OptimizerSettings(lr=1e-4)
         self._val: list[tuple[torch.Tensor, torch.Tensor]] = []
         self.nonfinite = NonFiniteGuard(max_nonfinite_skips, owner=type(self).__name__)
+
+    @property
+    def policy_built_from(self) -> dict[str, Any]:
+        return self._built_from
 
     # ------------------------------------------------------------------ objectives: (loss, scores, labels)
     def _pairs(self, rows: list[dict[str, Any]]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

@@ -11,7 +11,8 @@ Deliberate deviations: the verifier is trained with the report's eq 65 rather th
 objective; it is trained on each iteration's samples (continuing from the previous iteration's weights)
 rather than on the union of all iterations; its optimizer state restarts every iteration. Prompts are split
 into a verifier training part and a held-out part (``verifier_holdout``) on which
-``vstar/verifier_accuracy`` is measured; the held-out samples still count for the filter.
+``vstar/verifier_accuracy`` and ``vstar/verifier_auc`` are measured (with the class sizes
+``vstar/heldout_samples`` and ``vstar/heldout_correct``); the held-out samples still count for the filter.
 """
 
 from __future__ import annotations
@@ -173,6 +174,9 @@ class VSTaR(SelfTrainingModule):
             "vstar/verifier_accuracy": verifier_accuracy(logits[is_held], labels[is_held]).item(),
             "vstar/verifier_auc": verifier_auc(logits[is_held], labels[is_held]).item(),
             "vstar/verifier_majority_rate": torch.maximum(frac_correct, 1 - frac_correct).item(),
+            # the AUC's two class sizes, so that its standard error can be read off (Hanley & McNeil 1982)
+            "vstar/heldout_correct": float(labels[is_held].sum().item()),
+            "vstar/heldout_samples": float(is_held.sum().item()),
         }, batch_size=len(samples))
         keep = (torch.sigmoid(logits) > self.hparams.verifier_threshold).tolist()
         return [s for s, k in zip(samples, keep) if k]

@@ -15,10 +15,12 @@ shows the full traceback instead.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib
 import os
 import re
+from collections.abc import Iterator
 from typing import Any
 
 UNION = "Does not validate against any of the Union subtypes"
@@ -31,8 +33,12 @@ _CLASS = re.compile(r"^(- )?Problem with given class_path '([^']+)':\s*(.*)$")
 _TOP = {"LightningModule": "model", "LightningDataModule": "data"}
 
 
-class CLIError(Exception):
-    """A user error the CLI prints as one line and exits 2 on; ``option`` may be empty."""
+class CLIError(ValueError):
+    """A user error the CLI prints as one line and exits 2 on; ``option`` may be empty.
+
+    A ``ValueError``, so that Python callers of a command's function (``evaluate.run``) catch it as they would
+    the constructor's error it replaces.
+    """
 
     def __init__(self, option: str, message: str) -> None:
         super().__init__(f"{option}: {message}" if option else message)
@@ -78,10 +84,36 @@ def from_instantiation_error(exc: BaseException, config: Any) -> CLIError:
     option = ""
     message = _first_sentence(str(root)) or type(root).__name__
     if unions:
-        given = str(unions[-1]).rpartition("\nGiven value: ")[2]
-        option = _find(config, given)
-        option, message = _named_options(config, option, message) if option else (_top_level(str(unions[0])), message)
-    return CLIError(option, message)
+        option = _find(config, str(unions[-1]).rpartition("\nGiven value: ")[2])
+    # the object under construction when it raised is at least as precise: a Policy inside the module, a
+    # callback in the trainer's list (whose union's given value is half instantiated), a dataclass in a dataclass
+    raising = _raising_option(root, config)
+    if raising and (not option or raising.startswith((option + ".", option + "["))):
+        option = raising
+    if option:
+        return CLIError(*_named_options(config, option, message))
+    return CLIError(_top_level(str(unions[0])) if unions else "", message)
+
+
+@contextlib.contextmanager
+def option_errors(option: str, value: Any = None) -> Iterator[None]:
+    """Re-raises a ``ValueError`` or ``OSError`` of the block as a :class:`CLIError` of ``option``.
+
+    For commands that build their objects themselves (``lit-reason evaluate``): the step that failed names
+    the option. A leading ``Class.field: `` of the message is dropped, the option says it; ``value`` is
+    prefixed where the message does not name it (transformers' hub errors name only the endpoint).
+    """
+    try:
+        yield
+    except CLIError:
+        raise
+    except (ValueError, OSError) as e:  # OSError: a missing file, or transformers' failed hub lookup
+        if show_tracebacks():
+            raise
+        message = re.sub(r"^[A-Z]\w*\.\w+: ", "", _first_sentence(str(e)))
+        if value is not None and str(value) not in message:
+            message = f"{value!r}: {message}"
+        raise CLIError(option, message) from e
 
 
 def _named_options(config: Any, option: str, message: str) -> tuple[str, str]:
@@ -133,6 +165,67 @@ def _option_paths(node: Any, prefix: str) -> dict[str, str]:
         if key != "init_args":
             out[key] = full
     return out
+
+
+def _raising_option(exc: BaseException, config: Any) -> str:
+    """The config path of the innermost object whose ``__init__`` / ``__post_init__`` was running when
+    ``exc`` was raised, among those the config describes (else "")."""
+    found, tb = "", exc.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_code.co_name in ("__init__", "__post_init__") and "self" in frame.f_locals:
+            found = _node_of(config, frame.f_locals["self"], frame.f_locals) or found
+        tb = tb.tb_next
+    return found
+
+
+def _node_of(config: Any, obj: Any, local: dict[str, Any]) -> str:
+    """The path of the one config node that describes ``obj``: a ``class_path`` of its class, or (a
+    dataclass) a node with exactly its fields; where several do, the one whose plain values ``obj`` was given."""
+    cls = type(obj)
+    fields = {f.name for f in dataclasses.fields(obj)} if dataclasses.is_dataclass(obj) else None
+    candidates = []
+    for path, node in _nodes(config):
+        items = dict(node) if isinstance(node, dict) else vars(node)
+        if str(items.get("class_path") or "").rpartition(".")[2] == cls.__name__:
+            args = items.get("init_args")
+            args = dict(args) if isinstance(args, dict) else vars(args) if hasattr(args, "__dict__") else {}
+        elif fields is not None and "class_path" not in items and set(items) - {"__path__"} == fields:
+            args = items
+        else:
+            continue
+        given = {k: local.get(k, getattr(obj, k, None)) for k in args}
+        candidates.append((path, all(_same(given[k], v) for k, v in args.items() if _plain(v))))
+    if len(candidates) > 1:
+        candidates = [c for c in candidates if c[1]]
+    return candidates[0][0] if len(candidates) == 1 else ""
+
+
+def _nodes(node: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Every mapping in a parsed config (``Namespace`` or dict), with its dotted path (lists as ``[i]``)."""
+    if isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _nodes(value, f"{prefix}[{i}]")
+        return
+    if not isinstance(node, dict) and type(node).__name__ != "Namespace":
+        return
+    if prefix:
+        yield prefix, node
+    for key, value in (dict(node) if isinstance(node, dict) else vars(node)).items():
+        if not key.startswith("__"):
+            yield from _nodes(value, f"{prefix}.{key}" if prefix else key)
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:  # an argument whose == is not a bool (a tensor): not evidence either way
+        return False
+
+
+def _plain(value: Any) -> bool:
+    return value is None or isinstance(value, (str, int, float, bool)) or (
+        isinstance(value, list) and all(_plain(v) for v in value))
 
 
 def _node_at(config: Any, path: str) -> Any:

@@ -13,9 +13,10 @@ from lightning.pytorch.callbacks import Callback, ModelCheckpoint, ProgressBar
 from lightning.pytorch.cli import LightningCLI
 from lightning.pytorch.utilities.model_helpers import is_overridden
 
+from lit_reason.algorithms.optim import ScheduleError
 from lit_reason.commands.errors import CLIError, from_instantiation_error, from_parse_error, show_tracebacks
 from lit_reason.commands.output import StepProgressBar, summary
-from lit_reason.commands.resume import resume_overrides
+from lit_reason.commands.resume import policy_mismatch, resume_overrides
 from lit_reason.datamodules.files import DatasetFormatError
 
 _DESCRIPTION = (
@@ -82,15 +83,23 @@ class LitReasonCLI(LightningCLI):
     def _parse_ckpt_path(self) -> None:
         sub = self.config.get("subcommand")
         ckpt_path = self.config[sub].get("ckpt_path") if sub else None
+        warnings_ = []
         if ckpt_path:
             model = self.config[sub].get("model")
             model = model.as_dict() if hasattr(model, "as_dict") else dict(model or {})
-            replaced = resume_overrides(ckpt_path, model)
-            if replaced:
-                print(f"lit-reason: warning: resuming from {ckpt_path}: the checkpoint's model settings replace "
-                      f"the config's (and its optimizer state keeps the saved learning rate): "
-                      + "; ".join(replaced), file=sys.stderr)
-        super()._parse_ckpt_path()
+            if replaced := resume_overrides(ckpt_path, model):
+                warnings_.append("the checkpoint's model settings replace the config's (and its optimizer state keeps "
+                                 "the saved learning rate): " + "; ".join(replaced))
+            warnings_ += policy_mismatch(ckpt_path, dict((model.get("init_args") or {}).get("policy") or {}))
+        try:
+            super()._parse_ckpt_path()
+        except ArgumentError as e:  # the saved settings do not fit this version's signature (an option removed)
+            if show_tracebacks():
+                raise
+            error = from_parse_error(str(e))
+            raise CLIError("ckpt_path", f"{ckpt_path}: its saved model settings do not parse here ({error})") from None
+        for line in warnings_:  # after every refusal
+            print(f"lit-reason: warning: resuming from {ckpt_path}: {line}", file=sys.stderr)
 
     def instantiate_classes(self) -> None:
         try:
@@ -131,6 +140,10 @@ class LitReasonCLI(LightningCLI):
             if show_tracebacks():
                 raise
             raise CLIError("data", str(e)) from e
+        except ScheduleError as e:  # built in configure_optimizers, from trainer.max_steps
+            if show_tracebacks():
+                raise
+            raise CLIError("model.init_args.optimizer.schedule", str(e)) from e
         if self.trainer.is_global_zero:
             print(summary(self.trainer, subcommand))
 

@@ -17,15 +17,55 @@ import torch
 from lit_reason.commands.errors import CLIError
 
 
-def checkpoint_hparams(ckpt_path: str) -> dict[str, Any]:
-    """The ``hyper_parameters`` of a Lightning checkpoint (memory-mapped: the weights are not read)."""
+def read_checkpoint(ckpt_path: str) -> dict[str, Any]:
+    """A Lightning checkpoint, memory-mapped (the weights are not read until used)."""
     if not os.path.isfile(ckpt_path):
         raise CLIError("ckpt_path", f"{ckpt_path!r}: no such checkpoint file")
     try:
-        ckpt = torch.load(ckpt_path, weights_only=True, map_location="cpu", mmap=True)
+        return dict(torch.load(ckpt_path, weights_only=True, map_location="cpu", mmap=True))
     except Exception as e:  # a truncated or foreign file: the one line says which
         raise CLIError("ckpt_path", f"{ckpt_path!r} is not a readable Lightning checkpoint ({e})") from e
-    return dict(ckpt.get("hyper_parameters") or {})
+
+
+def checkpoint_hparams(ckpt_path: str) -> dict[str, Any]:
+    """The ``hyper_parameters`` of a Lightning checkpoint."""
+    return dict(read_checkpoint(ckpt_path).get("hyper_parameters") or {})
+
+
+def policy_mismatch(ckpt_path: str, policy_config: dict[str, Any]) -> list[str]:
+    """How the config builds the policy differently from the checkpoint's (``Policy.built_from``).
+
+    The checkpoint's hyperparameters leave the policy out (it is a module), so the config's policy is built and
+    the checkpoint's weights are loaded into it: a different ``model`` only changes where the frozen reference
+    comes from (said in a warning), any other difference (``lora``, ``tiny``, ``bitlinear``, ``dtype``,
+    ``tokenizer``) makes weights that do not fit or do not mean the same, and is refused.
+
+    Returns:
+        One line when only ``model`` differs.
+
+    Raises:
+        CLIError: any other built-from setting differs.
+    """
+    saved = read_checkpoint(ckpt_path).get("lit_reason_policy")
+    if not saved:  # a checkpoint of an older lit-reason, or not of a lit-reason module
+        return []
+    given = dict(policy_config.get("init_args") or {})
+    differ = [k for k in saved if k in given and _listed(given[k]) != _listed(saved[k])]
+    fatal = [f"policy.{k}: {given[k]!r} here, {saved[k]!r} in the checkpoint" for k in differ if k != "model"]
+    if fatal:
+        raise CLIError("ckpt_path", f"{ckpt_path} holds the weights of a policy built otherwise ({'; '.join(fatal)}); "
+                       "resume with the policy settings that wrote it")
+    return [f"policy.model: the checkpoint's run started from {saved[k]!r}, the config's from {given[k]!r} (the "
+            f"weights are the checkpoint's; the frozen reference is rebuilt from {given[k]!r})" for k in differ]
+
+
+def _listed(tree: Any) -> Any:
+    """Tuples as lists, recursively, so that a config value and a checkpoint value compare equal."""
+    if isinstance(tree, dict):
+        return {k: _listed(v) for k, v in tree.items()}
+    if isinstance(tree, (list, tuple)):
+        return [_listed(v) for v in tree]
+    return tree
 
 
 def resume_overrides(ckpt_path: str, model_config: dict[str, Any]) -> list[str]:
@@ -51,6 +91,10 @@ def resume_overrides(ckpt_path: str, model_config: dict[str, Any]) -> list[str]:
             f"{ckpt_path} was written by {saved_class} but the config trains {wanted}; resume with the config "
             "that wrote it, or start a new run from its exported weights (policy.init_args.model)",
         )
+    unknown = sorted(k for k in hparams if not k.startswith("_") and k not in (model_config.get("init_args") or {}))
+    if unknown:  # LightningCLI would pass them on, and the constructor fail on a name the user never wrote
+        raise CLIError("ckpt_path", f"{ckpt_path} saved settings that {wanted or 'the module'} does not take here: "
+                       f"{', '.join(unknown)} (written by another version of it?)")
     given = _flatten(model_config.get("init_args") or {})
     saved = _flatten(hparams)
     return [f"{k}: {given[k]!r} -> {saved[k]!r}" for k in sorted(saved) if k in given and given[k] != saved[k]]

@@ -17,6 +17,7 @@ import warnings
 
 from lit_reason.cli import LitReasonCLI
 from lit_reason.commands.errors import CLIError, show_tracebacks
+from lit_reason.datamodules import PromptDataModule
 
 
 def run_stage(cli_args: list[str], ckpt_path: str | None) -> dict[str, float]:
@@ -27,7 +28,8 @@ def run_stage(cli_args: list[str], ckpt_path: str | None) -> dict[str, float]:
         ckpt_path: A Lightning checkpoint to resume fitting from, or None to start fresh.
 
     Returns:
-        The validation metrics (floats) plus ``global_step``, the optimizer steps fitting ended at.
+        The validation metrics (floats) plus ``global_step``, the optimizer steps fitting ended at, and
+        ``val_rows``, the number of validation rows (prompt data modules).
     """
     with warnings.catch_warnings():
         # sys.argv holds this module's own arguments too, which LightningCLI would warn about; it must stay
@@ -38,6 +40,8 @@ def run_stage(cli_args: list[str], ckpt_path: str | None) -> dict[str, float]:
     results = cli.trainer.validate(cli.model, datamodule=cli.datamodule, verbose=False)
     metrics = {k: float(v) for k, v in (results[0] if results else {}).items()}
     metrics["global_step"] = float(cli.trainer.global_step)
+    if isinstance(cli.datamodule, PromptDataModule):  # the n behind each validation rate (its standard error)
+        metrics["val_rows"] = float(len(cli.datamodule.val_rows))
     if not cli.trainer.is_global_zero:
         return {}
     return metrics

@@ -52,7 +52,9 @@ def test_reward_rises_in_20_steps():
     fit(make_grpo(), 20, [rec])
     rewards = [r for r, _ in rec.rows]
     first, last = sum(rewards[:5]) / 5, sum(rewards[-5:]) / 5
-    assert last > first + 0.2, rewards
+    print("GRPO sevens before", first, "after", last)
+    # Observed: 0.056 -> 0.999 (mean of the first and last 5 steps) under the native, avx2 and default kernels.
+    assert last > first + 0.5, rewards
 
 
 def test_same_seed_gives_identical_per_step_rewards_and_losses():

@@ -84,9 +84,13 @@ def test_entropy_bonus_raises_the_entropy():
     module.annotate(rollout)  # reference log-probs (annotate's job since the select/annotate hooks)
     rollout.advantages = torch.zeros(len(rollout))
     before = module.logprob_stats(rollout).entropy[rollout.completion_mask.bool()].mean()
-    _sgd_step(module, rollout)
+    _sgd_step(module, rollout, lr=0.5)
     after = module.logprob_stats(rollout).entropy[rollout.completion_mask.bool()].mean()
-    assert after > before
+    print("entropy bonus before", before.item(), "after", after.item())
+    # The untrained model is near the maximum entropy log V, so one step raises it by little, but by far more
+    # than float rounding (~3e-7 here): observed 4.606246 -> 4.606644 (+4.0e-4) under the native, avx2 and
+    # default kernels alike (one step from a fixed start; no trajectory to diverge).
+    assert after > before + 1e-4, (before, after)
 
 
 def test_unknown_policy_loss_names_the_choices():

@@ -3,8 +3,9 @@ accuracy over its SFT start; the kept set on disk holds only admitted rows; resu
 restarts from the base weights; a teacher grows for a student.
 
 One short SFT (module fixture, ~5 s) gives a 1-digit-addition model right about a third of the time when
-sampled at temperature 1. Validation is the sampled accuracy (4 samples of each of 64 prompts at
-temperature 1) and the greedy accuracy, printed alongside.
+sampled at temperature 1. Validation (tests/heldout.py) is the sampled accuracy over all 100 one-digit sums
+(4 samples each at temperature 1) and the greedy accuracy, printed alongside; gains are counted in binomial
+standard errors (tests/stats.py).
 """
 
 import copy
@@ -16,7 +17,6 @@ import torch
 from torch.utils.data import DataLoader
 
 import lit_reason.algorithms.self_training as self_training_module
-from lit_reason.algorithms.evaluation import accuracy_metrics
 from lit_reason.algorithms.filters import (
     CorrectDedup,
     STaRFilter,
@@ -26,34 +26,24 @@ from lit_reason.algorithms.filters import (
 )
 from lit_reason.algorithms.optim import OptimizerSettings
 from lit_reason.algorithms.self_training import SelfTrainingModule
-from lit_reason.algorithms.sft import SFTModule
-from lit_reason.datamodules.tasks.arithmetic import ArithmeticTask
 from lit_reason.policy import Policy
-from lit_reason.rewards.registry import get_reward
 from lit_reason.sampling import SamplingParams
 from lit_reason.tiny import TinyConfig
+from tests.heldout import DRAWS, TASK, accuracy
+from tests.stats import gain_z
 
-TASK = ArithmeticTask(levels=[[1, 1]])
-TRAIN = TASK.generate(2000, seed=0)
+TRAIN = TASK.generate(2000, seed=0)  # 1-digit addition has only 100 problems: validation is all of them
 GROW = TASK.generate(512, seed=2)
-# 1-digit addition has only 100 problems: validation rows are fresh draws of the task, not disjoint from TRAIN.
-VAL = TASK.generate(64, seed=1)
 SAMPLING = SamplingParams(n=8, max_new_tokens=4, temperature=1.0)
 TRAINER = dict(logger=False, enable_progress_bar=False, enable_model_summary=False, enable_checkpointing=False,
                limit_val_batches=0)
 TINY = TinyConfig(hidden_size=64, num_layers=2, num_heads=4, intermediate_size=128)
 
 
-def val_accuracy(policy: Policy) -> dict[str, float]:
-    m = accuracy_metrics(SFTModule(policy).sampler, VAL, get_reward("math_accuracy"), SAMPLING.with_(n=4),
-                         torch.Generator().manual_seed(1))
-    return {k: float(v) for k, v in m.items()}
-
-
 @pytest.fixture(scope="module")
 def sft_policy(sft_start):
     policy = sft_start(TRAIN)
-    return policy, val_accuracy(policy)
+    return policy, accuracy(policy)
 
 
 def run(start: Policy, tmp_path, iterations: int = 1, rows=GROW, **kw) -> SelfTrainingModule:
@@ -74,10 +64,12 @@ def run(start: Policy, tmp_path, iterations: int = 1, rows=GROW, **kw) -> SelfTr
 def test_one_iteration_raises_validation_accuracy(sft_policy, tmp_path, name, filt, epochs):
     start_policy, start = sft_policy
     module = run(start_policy, tmp_path, filter=filt, sft_epochs=epochs)
-    end = val_accuracy(module.policy)
-    print(name, "start", start, "end", end)
-    # observed (seed 0): sampled accuracy 0.3 -> 0.5-0.6 after one iteration
-    assert end["val/accuracy_sampled"] > start["val/accuracy_sampled"] + 0.1, (start, end)
+    end = accuracy(module.policy)
+    z = gain_z(start["val/accuracy_sampled"], end["val/accuracy_sampled"], DRAWS)
+    print(name, "start", start, "end", end, "z", z)
+    # Observed sampled accuracy 0.39 -> end (z), native and avx2 / default: ReST 0.81 (13.3) / 0.75 (10.8),
+    # RAFT 0.53 (3.9) / 0.66 (7.7), STaR 0.80 (12.8) / 0.83 (14.1).
+    assert z >= 3, (start, end)
     kept = read_samples(str(tmp_path / "iteration_0.jsonl"))
     assert kept, "nothing kept"
     if name == "rest":
@@ -158,16 +150,18 @@ def test_teacher_grows_and_student_learns(sft_policy, tmp_path):
     teacher = copy.deepcopy(sft_policy[0])  # the module freezes its teacher in place
     L.seed_everything(1, verbose=False)
     student = Policy("tiny", tiny=TINY)
-    before = val_accuracy(student)
+    before = accuracy(student)
     teacher_state = {k: v.clone() for k, v in teacher.state_dict().items()}
     module = SelfTrainingModule(student, teacher=teacher, filter=CorrectDedup(), sampling=SAMPLING, sft_epochs=8,
                                 sft_batch_size=32, optimizer=OptimizerSettings(lr=3e-3), progress_bar=False,
                                 output_dir=str(tmp_path))
     assert module.grow_sampler.policy is teacher and "teacher" not in dict(module.named_children())
     L.Trainer(max_epochs=1, **TRAINER).fit(module, DataLoader(GROW, batch_size=len(GROW), collate_fn=list))
-    after = val_accuracy(student)
-    print("distillation: student before", before, "after", after)
-    assert after["val/accuracy_sampled"] > before["val/accuracy_sampled"] + 0.1, (before, after)
+    after = accuracy(student)
+    z = gain_z(before["val/accuracy_sampled"], after["val/accuracy_sampled"], DRAWS)
+    print("distillation: student before", before, "after", after, "z", z)
+    # Observed: the untrained student 0.00 -> 0.45 (z 17.9) native and avx2, 0.52 (z 20.5) default.
+    assert z >= 3, (before, after)
     for k, v in teacher.state_dict().items():
         torch.testing.assert_close(v, teacher_state[k], atol=0, rtol=0)
 

@@ -12,6 +12,7 @@ from lit_reason.algorithms import GRPO, OptimizerSettings
 from lit_reason.callbacks import CurriculumScheduler, RewardHackingMonitor, SampleTableLogger
 from lit_reason.datamodules import PromptDataModule
 from lit_reason.datamodules.tasks.arithmetic import ArithmeticTask
+from lit_reason.rewards.math.extract import extract_answer
 from lit_reason.rollout import IterationRecord, KeepsIterations
 from lit_reason.sampling import SamplingParams
 
@@ -20,7 +21,7 @@ class Check(Callback):
     """Asserts, after each step, that the record is the iteration just trained, with every sample scored."""
 
     def __init__(self):
-        self.seen = []
+        self.seen, self.completions = [], []
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
         record = pl_module.last_iteration
@@ -29,6 +30,7 @@ class Check(Callback):
         assert len(r) == len(batch) * pl_module.sampling.n
         assert r.correct is not None and r.reward_none is not None and r.rewards is not None
         self.seen.append(record.iteration)
+        self.completions = list(r.completions)
 
 
 def test_rollout_callbacks_run_on_an_rl_module(tiny_policy, tmp_path):
@@ -48,8 +50,10 @@ def test_rollout_callbacks_run_on_an_rl_module(tiny_policy, tmp_path):
     assert len(rows) == 4 and {"correct", "reward", "completion"} <= set(rows[0])
     metrics = trainer.callback_metrics
     assert "callback/level" in metrics and "callback/accuracy_level_0" in metrics
-    # with high_reward 0 every sample counts as high-reward, so the unparsed share comes from the rollout
-    assert 0.0 <= float(metrics["callback/unparsed_high_reward_frac"]) <= 1.0
+    # with high_reward 0 every sample counts as high-reward: the share is that of the last rollout's texts
+    # with no extractable answer
+    unparsed = sum(extract_answer(c) is None for c in check.completions) / len(check.completions)
+    assert float(metrics["callback/unparsed_high_reward_frac"]) == pytest.approx(unparsed, abs=1e-6)
 
 
 def test_a_module_without_the_record_is_refused():

@@ -110,6 +110,7 @@ def test_second_stage_starts_from_first_export(two_stage_run):
     ).model
     assert any(not torch.equal(fresh.state_dict()[k], a[k]) for k in a)
     assert results["a"]["metrics"]["global_step"] == 8.0 and results["b"]["metrics"]["global_step"] == 0.0
+    assert results["a"]["metrics"]["val_rows"] == 8.0  # the n of the quickstart's standard errors
     config = open(
         next(os.path.join(d, "config.yaml") for d, _, fs in os.walk(run / "b") if "config.yaml" in fs)
     ).read()
