@@ -113,6 +113,8 @@ EVALUATE = {
     # 'runs/nope' has a hub id's form and runs/ is not here: the (offline) lookup's error, still one line
     "evaluate hub lookup": (["--policy=runs/nope", "--data=data/train.jsonl"], "policy: 'runs/nope': We couldn't connect to"),
     "evaluate missing data": (["--data=data/trian"], "data: data/trian: no such file or directory (supported: "),
+    "evaluate missing scorer": (["--scorer=runs/prm", "--data=data/train.jsonl"],
+                                "scorer: reward 'runs/prm': no such directory (a reward model saved by"),
     "evaluate search without scorer": (["--settings.search=beam", "--data=data/train.jsonl"],
                                        "settings.search: evaluate: search='beam' needs a scorer"),
 }

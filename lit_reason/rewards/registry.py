@@ -58,6 +58,9 @@ def get_reward(spec: str | Callable) -> RewardFn:
         if not callable(fn):
             raise ValueError(f"reward {spec!r} is not callable")
         return fn
+    if "/" in spec or os.sep in spec:  # a path: a reward model's directory that is not there (yet)
+        raise ValueError(f"reward {spec!r}: no such directory (a reward model saved by RewardModelModule's "
+                         "export_dir; if an earlier run writes it, run that first)")
     raise ValueError(f"unknown reward {spec!r}; presets: {sorted(presets)}, or give a dotted import path")
 
 

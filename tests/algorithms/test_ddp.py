@@ -1,7 +1,9 @@
 """The learners under ``--trainer.strategy ddp --trainer.devices 2`` on CPU (gloo), as a user launches them.
 
-Each run is a real ``python -m lit_reason.cli fit`` (Lightning's DDP launcher re-runs the command once per
-rank), so these tests are few and short; they are marked ``ddp`` (``pytest -m "not ddp"`` skips them).
+Each two-rank run is a real ``python -m lit_reason.cli fit`` (Lightning's DDP launcher re-runs the command
+once per rank); the one-rank references fit the same config in the test's process (``LitReasonCLI``, as the
+pipeline's stages do), which saves an interpreter start each. The tests are few and short; they are marked
+``ddp`` (``pytest -m "not ddp"`` skips them).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import lightning as L
@@ -17,6 +20,7 @@ import pytest
 import torch
 from lightning.pytorch.callbacks import Callback
 
+from lit_reason.cli import LitReasonCLI
 from lit_reason.policy import Policy
 from lit_reason.tiny import TinyConfig
 
@@ -62,6 +66,9 @@ def run_fit(tmp: Path, name: str, model: dict, data: dict, *, devices: int, step
     config = {"seed_everything": 0, "trainer": trainer, "model": model, "data": data}
     out.mkdir(parents=True)
     (out / "config.json").write_text(json.dumps(config))
+    if devices == 1:  # the one-rank reference runs in this process: an interpreter start saved per run
+        fit_in_process(out / "config.json", ckpt)
+        return out
     cmd = [sys.executable, "-m", "lit_reason.cli", "fit", "--config", str(out / "config.json")]
     if ckpt is not None:
         cmd += ["--ckpt_path", str(ckpt)]
@@ -69,6 +76,14 @@ def run_fit(tmp: Path, name: str, model: dict, data: dict, *, devices: int, step
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-4000:]
     return out
+
+
+def fit_in_process(config: Path, ckpt: Path | None) -> None:
+    """``lit-reason fit --config config [--ckpt_path ckpt]`` as the pipeline's stages run it, without a process."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="LightningCLI's args parameter")
+        cli = LitReasonCLI(args=["--config", str(config)], run=False)
+    cli.trainer.fit(cli.model, datamodule=cli.datamodule, ckpt_path=None if ckpt is None else str(ckpt))
 
 
 def weights(path: Path) -> dict[str, torch.Tensor]:
