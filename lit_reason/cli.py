@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "pipeline": ("lit_reason.pipeline:main", "run a chain of stages, e.g. configs/pipelines/r1.yaml"),
     "plot": ("lit_reason.commands.plot:main", "draw a run's reward/accuracy/KL/entropy/length curves to a PNG"),
     "evaluate": ("lit_reason.evaluate:main", "greedy / pass@k / maj@k / best-of-n / search accuracy to a JSON report"),
+    "label-steps": ("lit_reason.commands.label_steps:main", "Math-Shepherd step labels (eq 67) of a file's solutions, resumable"),
 }
 # LightningCLI subcommands. `test` and `predict` are not offered: no lit-reason module defines their steps.
 LIGHTNING_COMMANDS = {
