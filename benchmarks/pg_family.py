@@ -5,6 +5,7 @@
     python benchmarks/pg_family.py --set variants         # DAPO, GSPO, CISPO, GMPO, Clip-Cov, KL-Cov, ...
     python benchmarks/pg_family.py --set variants --methods grpo_2mb dapo --rollouts 50
     python benchmarks/pg_family.py --set frameworks --methods grpo arre crel --seed 1   # report sec 7
+    python benchmarks/pg_family.py --set process --seed 1   # GRPO vs PRIME (implicit process rewards)
 
 Each method runs its ``configs/<method>/quickstart.yaml`` through the CLI (the same as ``lit-reason fit``),
 then validates on the 128 held-out problems. Prints one table row per method: greedy and sampled accuracy
@@ -45,7 +46,9 @@ VARIANTS = {
 }
 # name -> (config folder, extra CLI arguments); each exports its weights to runs/quickstart/<folder>
 FRAMEWORKS = {m: (m, ()) for m in ("grpo", "ahro", "mgrcr", "arre", "crel")}
-SETS = {"family": FAMILY, "variants": VARIANTS, "frameworks": FRAMEWORKS}
+# issue 19: PRIME's implicit process rewards against plain GRPO, the same quickstart budget and SFT start
+PROCESS = {m: (m, ()) for m in ("grpo", "prime")}
+SETS = {"family": FAMILY, "variants": VARIANTS, "frameworks": FRAMEWORKS, "process": PROCESS}
 # Held-out problems varied by a framework's transform (VariantPromptDataModule(val_transformed=True)).
 HELD_OUT_VARIANTS = {
     "robust": ("lit_reason.frameworks.arre.ArithmeticPerturber", ("--data.init_args.transform.init_args.strength",

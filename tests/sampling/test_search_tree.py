@@ -139,3 +139,11 @@ def test_tiny_model_smoke(tiny_policy):
     ref = refine(sampler, ["1+2="], lambda p, c, **k: [0.0] * len(c), RefineSettings(rounds=1, n=2, max_new_tokens=4),
                  generator=gen)
     assert len(ref) == 1
+
+
+def test_mcts_merges_a_step_sampled_twice_into_one_child():
+    # "a\n" is sampled twice and "b\n" once: two states, not three (copies would split "a\n"'s visits)
+    sampler = Scripted({"Q:": [("a\n", -0.1, 1, False), ("a\n", -0.1, 1, False), ("b\n", -1.0, 1, False)],
+                        "Q:a\n": [("=1", -0.1, 1, True)], "Q:b\n": [("=0", -0.1, 1, True)]})
+    choice = mcts(sampler, ["Q:"], correct, MCTSSettings(simulations=4, expansions=3, value="prm", max_depth=2))[0]
+    assert choice.candidates == ["a\n", "b\n"] and choice.completion == "a\n=1"
