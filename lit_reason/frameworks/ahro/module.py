@@ -54,16 +54,17 @@ class AHRO(GRPO):
                  weight_steps: int = 1, weight_reg: float = 0.1, stability: float = 1.0, **kwargs: Any) -> None:
         if kwargs.get("rewards") is not None or kwargs.get("reward_weights") is not None:
             raise ValueError("AHRO: set layers (name -> reward), not rewards / reward_weights")
-        layers = dict(DEFAULT_LAYERS if layers is None else layers)
-        if not layers:
+        # a new name: the base saves each class's arguments from its frame, as the user gave them
+        chosen = dict(DEFAULT_LAYERS if layers is None else layers)
+        if not chosen:
             raise ValueError("AHRO: layers must name at least one reward")
         if kwargs.get("sample_weight") is not None or kwargs.get("strata") is not None:
             raise ValueError("AHRO: sample_weight and strata are GRPO variants AHRO does not combine with")
-        n = len(layers)
-        super().__init__(*args, rewards=list(layers.values()), reward_weights=[1.0 / n] * n, **kwargs)
+        n = len(chosen)
+        super().__init__(*args, rewards=list(chosen.values()), reward_weights=[1.0 / n] * n, **kwargs)
         if self.verifier is None:
             raise ValueError("AHRO needs a verifier: the weight network learns to predict its verdict")
-        self.layer_names = list(layers)
+        self.layer_names = list(chosen)
         dim = self.policy.backbone.config.hidden_size
         self.weight_learner = WeightLearner(n, dim, lr=weight_lr, steps=weight_steps, lam=weight_reg,
                                             stability=stability)
