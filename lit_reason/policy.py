@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import importlib.util
 import os
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -332,6 +333,10 @@ def _load(
     kwargs: dict[str, Any] = {"dtype": dtype}
     path = source
     if source.endswith(".gguf"):
+        missing = [m for m in ("gguf", "accelerate") if importlib.util.find_spec(m) is None]
+        if missing:  # transformers would say only that GGUF loading "requires" them, inside a parse error
+            raise ImportError(f"Policy.model: {source!r} is a GGUF file, which needs {' and '.join(missing)}: "
+                              "pip install 'lit-reason[gguf]' (make smollm2 installs it)")
         path, kwargs["gguf_file"] = os.path.dirname(os.path.abspath(source)), os.path.basename(source)
     tok_kwargs = {"gguf_file": kwargs["gguf_file"]} if "gguf_file" in kwargs and tokenizer is None else {}
     tok = AutoTokenizer.from_pretrained(tokenizer or path, **tok_kwargs)

@@ -64,3 +64,16 @@ def test_bad_dtype_is_named():
 
     with pytest.raises(ValueError, match="Policy.dtype"):
         Policy("tiny", dtype="float8")
+
+
+def test_a_gguf_file_without_the_gguf_extra_names_the_extra(tmp_path, monkeypatch):
+    import importlib.util
+
+    import pytest
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "gguf" else real(name, *a))
+    path = tmp_path / "m.gguf"
+    path.write_bytes(b"GGUF")
+    with pytest.raises(ImportError, match=r"GGUF file, which needs gguf: pip install 'lit-reason\[gguf\]'"):
+        Policy(model=str(path))

@@ -79,7 +79,10 @@ def from_instantiation_error(exc: BaseException, config: Any) -> CLIError:
     unions = [i for i, e in enumerate(chain) if str(e).startswith(UNION)]
     # what the constructor raised is the cause of jsonargparse's innermost union block (its own causes are
     # the constructor's business: `raise ValueError("rewards: ...") from e`)
-    root = chain[min(unions[-1] + 1, len(chain) - 1)] if unions else chain[-1]
+    at = min(unions[-1] + 1, len(chain) - 1) if unions else len(chain) - 1
+    while at + 1 < len(chain) and _CLASS.match(str(chain[at]).strip().splitlines()[0] if str(chain[at]) else ""):
+        at += 1  # jsonargparse's "Problem with given class_path" wrapper: the constructor's error is its cause
+    root = chain[at]
     unions = [chain[i] for i in unions]
     option = ""
     message = _first_sentence(str(root)) or type(root).__name__
