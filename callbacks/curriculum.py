@@ -12,7 +12,7 @@ from lightning.pytorch.callbacks import Callback
 from typing_extensions import override
 
 from lit_reason.callbacks._state import in_fit
-from lit_reason.rollout import KeepsIterations
+from lit_reason.rollout import require_iterations
 
 log = logging.getLogger(__name__)
 
@@ -120,9 +120,7 @@ class CurriculumScheduler(Callback):
     # ------------------------------------------------------------------ hooks
     @override
     def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
-        if not isinstance(pl_module, KeepsIterations):
-            raise TypeError(f"CurriculumScheduler needs a module that publishes `last_iteration` (every on-policy "
-                            f"module does); {type(pl_module).__name__} has none")
+        require_iterations("CurriculumScheduler", pl_module)
         if stage == "fit" and not callable(getattr(trainer.datamodule, "set_sampling_weights", None)):
             raise TypeError(f"CurriculumScheduler needs a datamodule with `set_sampling_weights` (PromptDataModule); "
                             f"got {type(trainer.datamodule).__name__}")

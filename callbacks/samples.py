@@ -13,7 +13,7 @@ from lightning.pytorch.loggers import WandbLogger
 from typing_extensions import override
 
 from lit_reason.callbacks._state import in_fit
-from lit_reason.rollout import KeepsIterations
+from lit_reason.rollout import require_iterations
 
 FORMATS = ("jsonl", "csv")
 
@@ -70,9 +70,7 @@ class SampleTableLogger(Callback):
 
     @override
     def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
-        if not isinstance(pl_module, KeepsIterations):
-            raise TypeError(f"SampleTableLogger needs a module that publishes `last_iteration` (every on-policy "
-                            f"module does); {type(pl_module).__name__} has none")
+        require_iterations("SampleTableLogger", pl_module)
         if self.dirpath is None:
             self.dirpath = trainer.log_dir or trainer.default_root_dir
 

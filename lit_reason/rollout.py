@@ -218,3 +218,10 @@ class KeepsIterations(Protocol):
     """A module that publishes :class:`IterationRecord` for callbacks (every on-policy module does)."""
 
     last_iteration: IterationRecord | None
+
+
+def require_iterations(who: str, module: object) -> None:
+    """Raises the one error of a callback that reads ``last_iteration`` from a module that publishes none."""
+    if not isinstance(module, KeepsIterations):
+        raise TypeError(f"{who} needs a module that publishes `last_iteration` (every on-policy module does); "
+                        f"{type(module).__name__} has none")

@@ -13,7 +13,7 @@ from typing_extensions import override
 from lit_reason.callbacks._state import in_fit
 from lit_reason.datamodules.variants import VariantPromptDataModule
 from lit_reason.frameworks.arre.objective import stage_strength
-from lit_reason.rollout import KeepsIterations
+from lit_reason.rollout import require_iterations
 
 log = logging.getLogger(__name__)
 
@@ -90,9 +90,7 @@ class ProgressiveStrength(Callback):
     # ------------------------------------------------------------------ hooks
     @override
     def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
-        if not isinstance(pl_module, KeepsIterations):
-            raise TypeError(f"ProgressiveStrength needs a module that publishes `last_iteration` (every on-policy "
-                            f"module does); {type(pl_module).__name__} has none")
+        require_iterations("ProgressiveStrength", pl_module)
         if stage == "fit" and not isinstance(trainer.datamodule, VariantPromptDataModule):
             raise TypeError(f"ProgressiveStrength needs a VariantPromptDataModule (it sets the perturbation "
                             f"strength); got {type(trainer.datamodule).__name__}")
